@@ -1,0 +1,1 @@
+//! Gemini client (see helper work).

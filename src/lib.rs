@@ -1,0 +1,8 @@
+//! copilot-runtime-rs: a drop-in, Rust implementation of the `@copilotkit/runtime` back end.
+//!
+//! The crate is split into a pure core (protocols, framing, the Gemini client and the agent
+//! engine, all cancellable through a `CancellationToken`) that knows nothing of Node, and a thin
+//! `binding` module that converts types for napi and holds the JavaScript callbacks.
+
+pub mod model;
+pub mod gemini;
