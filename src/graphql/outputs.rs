@@ -1,0 +1,524 @@
+//! Builders for the output objects (§4) as [`Resolved`] values.
+//!
+//! The main entry is [`copilot_response`]: it returns the `CopilotResponse` value for the resolver
+//! to return, and a [`ResponseWriter`] the engine feeds from its event stream (start a text
+//! message, push chunks, finish it with a status, …). Everything is channel based, so the writer
+//! can be moved into the engine's task while the executor streams the response.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use futures_util::stream;
+use serde_json::{json, Map, Value as Json};
+use tokio::sync::{mpsc, oneshot};
+
+use super::resolved::Resolved;
+use super::values::format_iso_millis;
+
+/// `new Date().toISOString()`.
+pub fn now_iso() -> String {
+    let ms = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
+    format_iso_millis(ms)
+}
+
+/// Status of one message (`MessageStatus` union).
+#[derive(Debug, Clone, PartialEq)]
+pub enum MessageStatus {
+    Pending,
+    Success,
+    Failed { reason: String },
+}
+
+impl MessageStatus {
+    pub fn into_resolved(self) -> Resolved {
+        match self {
+            MessageStatus::Pending => Resolved::object("PendingMessageStatus", vec![("code", Resolved::string("Pending"))]),
+            MessageStatus::Success => Resolved::object("SuccessMessageStatus", vec![("code", Resolved::string("Success"))]),
+            MessageStatus::Failed { reason } => Resolved::object(
+                "FailedMessageStatus",
+                vec![("code", Resolved::string("Failed")), ("reason", Resolved::string(reason))],
+            ),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailedResponseStatusReason {
+    GuardrailsValidationFailed,
+    MessageStreamInterrupted,
+    UnknownError,
+}
+
+impl FailedResponseStatusReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailedResponseStatusReason::GuardrailsValidationFailed => "GUARDRAILS_VALIDATION_FAILED",
+            FailedResponseStatusReason::MessageStreamInterrupted => "MESSAGE_STREAM_INTERRUPTED",
+            FailedResponseStatusReason::UnknownError => "UNKNOWN_ERROR",
+        }
+    }
+}
+
+/// Status of the whole response (`ResponseStatus` union).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ResponseStatus {
+    Pending,
+    Success,
+    Failed { reason: FailedResponseStatusReason, details: Option<Json> },
+}
+
+impl ResponseStatus {
+    /// `UNKNOWN_ERROR` with `details: {description, originalError?}` (§7.3). `original` is the
+    /// `{code, statusCode, severity, visibility, originalErrorType, …}` object react-core reads.
+    pub fn unknown_error(description: impl Into<String>, original: Option<Json>) -> Self {
+        let mut d = Map::new();
+        d.insert("description".into(), Json::String(description.into()));
+        if let Some(o) = original {
+            d.insert("originalError".into(), o);
+        }
+        ResponseStatus::Failed { reason: FailedResponseStatusReason::UnknownError, details: Some(Json::Object(d)) }
+    }
+
+    /// `GUARDRAILS_VALIDATION_FAILED` with `details: {guardrailsReason}`.
+    pub fn guardrails_denied(reason: impl Into<String>) -> Self {
+        ResponseStatus::Failed {
+            reason: FailedResponseStatusReason::GuardrailsValidationFailed,
+            details: Some(json!({ "guardrailsReason": reason.into() })),
+        }
+    }
+
+    pub fn into_resolved(self) -> Resolved {
+        match self {
+            ResponseStatus::Pending => Resolved::object("PendingResponseStatus", vec![("code", Resolved::string("Pending"))]),
+            ResponseStatus::Success => Resolved::object("SuccessResponseStatus", vec![("code", Resolved::string("Success"))]),
+            ResponseStatus::Failed { reason, details } => Resolved::object(
+                "FailedResponseStatus",
+                vec![
+                    ("code", Resolved::string("Failed")),
+                    ("reason", Resolved::string(reason.as_str())),
+                    ("details", details.map_or(Resolved::Null, Resolved::Leaf)),
+                ],
+            ),
+        }
+    }
+}
+
+/// A complete message (content known in full), e.g. for results, agent state snapshots, images
+/// and the messages of a `CopilotKitLangGraphInterruptEvent`. `created_at: None` means now.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OutputMessage {
+    Text { id: String, created_at: Option<String>, content: String, parent_message_id: Option<String>, status: MessageStatus },
+    ActionExecution {
+        id: String,
+        created_at: Option<String>,
+        name: String,
+        arguments: String,
+        parent_message_id: Option<String>,
+        status: MessageStatus,
+    },
+    Result {
+        id: String,
+        created_at: Option<String>,
+        action_execution_id: String,
+        action_name: String,
+        result: String,
+        status: MessageStatus,
+    },
+    AgentState {
+        id: String,
+        created_at: Option<String>,
+        thread_id: String,
+        agent_name: String,
+        node_name: String,
+        run_id: String,
+        active: bool,
+        running: bool,
+        /// JSON text.
+        state: String,
+        status: MessageStatus,
+    },
+    Image {
+        id: String,
+        created_at: Option<String>,
+        format: String,
+        bytes: String,
+        parent_message_id: Option<String>,
+        status: MessageStatus,
+    },
+}
+
+fn created(c: Option<String>) -> Resolved {
+    Resolved::string(c.unwrap_or_else(now_iso))
+}
+
+impl OutputMessage {
+    pub fn into_resolved(self) -> Resolved {
+        match self {
+            OutputMessage::Text { id, created_at, content, parent_message_id, status } => Resolved::object(
+                "TextMessageOutput",
+                vec![
+                    ("id", Resolved::string(id)),
+                    ("createdAt", created(created_at)),
+                    ("status", status.into_resolved()),
+                    ("role", Resolved::string("assistant")),
+                    ("content", Resolved::List(vec![Resolved::string(content)])),
+                    ("parentMessageId", Resolved::opt_string(parent_message_id)),
+                ],
+            ),
+            OutputMessage::ActionExecution { id, created_at, name, arguments, parent_message_id, status } => Resolved::object(
+                "ActionExecutionMessageOutput",
+                vec![
+                    ("id", Resolved::string(id)),
+                    ("createdAt", created(created_at)),
+                    ("status", status.into_resolved()),
+                    ("name", Resolved::string(name)),
+                    ("arguments", Resolved::List(vec![Resolved::string(arguments)])),
+                    ("parentMessageId", Resolved::opt_string(parent_message_id)),
+                ],
+            ),
+            OutputMessage::Result { id, created_at, action_execution_id, action_name, result, status } => Resolved::object(
+                "ResultMessageOutput",
+                vec![
+                    ("id", Resolved::string(id)),
+                    ("createdAt", created(created_at)),
+                    ("status", status.into_resolved()),
+                    ("actionExecutionId", Resolved::string(action_execution_id)),
+                    ("actionName", Resolved::string(action_name)),
+                    ("result", Resolved::string(result)),
+                ],
+            ),
+            OutputMessage::AgentState {
+                id,
+                created_at,
+                thread_id,
+                agent_name,
+                node_name,
+                run_id,
+                active,
+                running,
+                state,
+                status,
+            } => Resolved::object(
+                "AgentStateMessageOutput",
+                vec![
+                    ("id", Resolved::string(id)),
+                    ("createdAt", created(created_at)),
+                    ("status", status.into_resolved()),
+                    ("threadId", Resolved::string(thread_id)),
+                    ("agentName", Resolved::string(agent_name)),
+                    ("nodeName", Resolved::string(node_name)),
+                    ("runId", Resolved::string(run_id)),
+                    ("active", Resolved::leaf(active)),
+                    ("role", Resolved::string("assistant")),
+                    ("state", Resolved::string(state)),
+                    ("running", Resolved::leaf(running)),
+                ],
+            ),
+            OutputMessage::Image { id, created_at, format, bytes, parent_message_id, status } => Resolved::object(
+                "ImageMessageOutput",
+                vec![
+                    ("id", Resolved::string(id)),
+                    ("createdAt", created(created_at)),
+                    ("status", status.into_resolved()),
+                    ("format", Resolved::string(format)),
+                    ("bytes", Resolved::string(bytes)),
+                    ("role", Resolved::string("assistant")),
+                    ("parentMessageId", Resolved::opt_string(parent_message_id)),
+                ],
+            ),
+        }
+    }
+}
+
+/// A `metaEvents` item.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MetaEvent {
+    LangGraphInterrupt { value: String, response: Option<String> },
+    CopilotKitLangGraphInterrupt { value: String, messages: Vec<OutputMessage>, response: Option<String> },
+}
+
+impl MetaEvent {
+    pub fn into_resolved(self) -> Resolved {
+        match self {
+            MetaEvent::LangGraphInterrupt { value, response } => Resolved::object(
+                "LangGraphInterruptEvent",
+                vec![
+                    ("type", Resolved::string("MetaEvent")),
+                    ("name", Resolved::string("LangGraphInterruptEvent")),
+                    ("value", Resolved::string(value)),
+                    ("response", Resolved::opt_string(response)),
+                ],
+            ),
+            MetaEvent::CopilotKitLangGraphInterrupt { value, messages, response } => Resolved::object(
+                "CopilotKitLangGraphInterruptEvent",
+                vec![
+                    ("type", Resolved::string("MetaEvent")),
+                    ("name", Resolved::string("CopilotKitLangGraphInterruptEvent")),
+                    (
+                        "data",
+                        Resolved::object(
+                            "CopilotKitLangGraphInterruptEventData",
+                            vec![
+                                ("value", Resolved::string(value)),
+                                ("messages", Resolved::List(messages.into_iter().map(OutputMessage::into_resolved).collect())),
+                            ],
+                        ),
+                    ),
+                    ("response", Resolved::opt_string(response)),
+                ],
+            ),
+        }
+    }
+}
+
+/// `ExtensionsResponse.openaiAssistantAPI`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OpenAIAssistantApiResponse {
+    pub run_id: Option<String>,
+    pub thread_id: Option<String>,
+}
+
+/// The immediately known part of a `CopilotResponse`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CopilotResponseHead {
+    pub thread_id: String,
+    pub run_id: Option<String>,
+    /// `None` → `extensions: null` (every adapter but OpenAIAssistantAdapter).
+    pub extensions: Option<Option<OpenAIAssistantApiResponse>>,
+}
+
+fn channel_stream<T: Send + 'static>(rx: mpsc::UnboundedReceiver<T>) -> impl futures_util::Stream<Item = T> + Send + 'static {
+    stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|v| (v, rx)) })
+}
+
+/// Builds a `CopilotResponse` whose `status`, `messages` and `metaEvents` are fed through the
+/// returned writer.
+pub fn copilot_response(head: CopilotResponseHead) -> (ResponseWriter, Resolved) {
+    let (msg_tx, msg_rx) = mpsc::unbounded_channel::<Resolved>();
+    let (meta_tx, meta_rx) = mpsc::unbounded_channel::<Resolved>();
+    let (status_tx, status_rx) = oneshot::channel::<ResponseStatus>();
+    let extensions = match head.extensions {
+        None => Resolved::Null,
+        Some(api) => Resolved::object(
+            "ExtensionsResponse",
+            vec![(
+                "openaiAssistantAPI",
+                match api {
+                    None => Resolved::Null,
+                    Some(a) => Resolved::object(
+                        "OpenAIApiAssistantAPIResponse",
+                        vec![("runId", Resolved::opt_string(a.run_id)), ("threadId", Resolved::opt_string(a.thread_id))],
+                    ),
+                },
+            )],
+        ),
+    };
+    let status = Resolved::pending(async move {
+        status_rx
+            .await
+            .unwrap_or_else(|_| ResponseStatus::unknown_error("An unknown error has occurred in the event stream", None))
+            .into_resolved()
+    });
+    let value = Resolved::object(
+        "CopilotResponse",
+        vec![
+            ("threadId", Resolved::string(head.thread_id)),
+            ("runId", Resolved::opt_string(head.run_id)),
+            ("extensions", extensions),
+            ("status", status),
+            ("messages", Resolved::stream(channel_stream(msg_rx))),
+            ("metaEvents", Resolved::stream(channel_stream(meta_rx))),
+        ],
+    );
+    (ResponseWriter { messages: Some(msg_tx), meta_events: Some(meta_tx), status: Some(status_tx) }, value)
+}
+
+/// Feeds a `CopilotResponse` built by [`copilot_response`].
+///
+/// Dropping the writer without [`ResponseWriter::finish`] ends the lists and fails the response
+/// status with `UNKNOWN_ERROR` ("An unknown error has occurred in the event stream").
+pub struct ResponseWriter {
+    messages: Option<mpsc::UnboundedSender<Resolved>>,
+    meta_events: Option<mpsc::UnboundedSender<Resolved>>,
+    status: Option<oneshot::Sender<ResponseStatus>>,
+}
+
+impl ResponseWriter {
+    fn push(&self, m: Resolved) {
+        if let Some(tx) = &self.messages {
+            let _ = tx.send(m);
+        }
+    }
+
+    /// Starts a streamed assistant text message (`TextMessageStart`). `created_at: None` = now.
+    pub fn start_text_message(&self, id: impl Into<String>, parent_message_id: Option<String>, created_at: Option<String>) -> MessageWriter {
+        let (chunk_tx, chunk_rx) = mpsc::unbounded_channel::<String>();
+        let (status_tx, status_rx) = oneshot::channel::<MessageStatus>();
+        self.push(Resolved::object(
+            "TextMessageOutput",
+            vec![
+                ("id", Resolved::string(id)),
+                ("createdAt", created(created_at)),
+                ("status", pending_message_status(status_rx)),
+                ("role", Resolved::string("assistant")),
+                ("content", Resolved::string_stream(channel_stream(chunk_rx))),
+                ("parentMessageId", Resolved::opt_string(parent_message_id)),
+            ],
+        ));
+        MessageWriter { chunks: Some(chunk_tx), status: Some(status_tx) }
+    }
+
+    /// Starts a streamed tool call (`ActionExecutionStart`); argument fragments follow.
+    pub fn start_action_execution(
+        &self,
+        id: impl Into<String>,
+        name: impl Into<String>,
+        parent_message_id: Option<String>,
+        created_at: Option<String>,
+    ) -> MessageWriter {
+        let (chunk_tx, chunk_rx) = mpsc::unbounded_channel::<String>();
+        let (status_tx, status_rx) = oneshot::channel::<MessageStatus>();
+        self.push(Resolved::object(
+            "ActionExecutionMessageOutput",
+            vec![
+                ("id", Resolved::string(id)),
+                ("createdAt", created(created_at)),
+                ("status", pending_message_status(status_rx)),
+                ("name", Resolved::string(name)),
+                ("arguments", Resolved::string_stream(channel_stream(chunk_rx))),
+                ("parentMessageId", Resolved::opt_string(parent_message_id)),
+            ],
+        ));
+        MessageWriter { chunks: Some(chunk_tx), status: Some(status_tx) }
+    }
+
+    /// Appends a complete message (result, agent state, image, or a whole text/tool message).
+    pub fn push_message(&self, m: OutputMessage) {
+        self.push(m.into_resolved());
+    }
+
+    /// Appends any message value built by hand.
+    pub fn push_resolved_message(&self, m: Resolved) {
+        self.push(m);
+    }
+
+    pub fn meta_event(&self, e: MetaEvent) {
+        if let Some(tx) = &self.meta_events {
+            let _ = tx.send(e.into_resolved());
+        }
+    }
+
+    /// Resolves the response status without ending the lists.
+    pub fn set_status(&mut self, status: ResponseStatus) {
+        if let Some(tx) = self.status.take() {
+            let _ = tx.send(status);
+        }
+    }
+
+    /// Ends `messages` and `metaEvents` (no more items).
+    pub fn end_lists(&mut self) {
+        self.messages = None;
+        self.meta_events = None;
+    }
+
+    /// Resolves the status and ends the lists.
+    pub fn finish(mut self, status: ResponseStatus) {
+        self.set_status(status);
+        self.end_lists();
+    }
+}
+
+fn pending_message_status(rx: oneshot::Receiver<MessageStatus>) -> Resolved {
+    Resolved::pending(async move {
+        rx.await
+            .unwrap_or(MessageStatus::Failed { reason: "Error streaming message content".into() })
+            .into_resolved()
+    })
+}
+
+/// Feeds one streamed message: text `content` chunks, or tool-call `arguments` fragments.
+///
+/// Dropping it without a status fails the message with "Error streaming message content".
+pub struct MessageWriter {
+    chunks: Option<mpsc::UnboundedSender<String>>,
+    status: Option<oneshot::Sender<MessageStatus>>,
+}
+
+impl MessageWriter {
+    /// One upstream delta = one list item.
+    pub fn push(&self, chunk: impl Into<String>) {
+        if let Some(tx) = &self.chunks {
+            let _ = tx.send(chunk.into());
+        }
+    }
+
+    pub fn set_status(&mut self, status: MessageStatus) {
+        if let Some(tx) = self.status.take() {
+            let _ = tx.send(status);
+        }
+    }
+
+    /// Ends the chunk list.
+    pub fn end_chunks(&mut self) {
+        self.chunks = None;
+    }
+
+    /// Ends the chunk list and resolves the status (`TextMessageEnd` / `ActionExecutionEnd`).
+    pub fn finish(mut self, status: MessageStatus) {
+        self.end_chunks();
+        self.set_status(status);
+    }
+}
+
+/// An `Agent` of `availableAgents`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgentInfo {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+}
+
+/// `AgentsResponse { agents }`.
+pub fn agents_response(agents: Vec<AgentInfo>) -> Resolved {
+    Resolved::object(
+        "AgentsResponse",
+        vec![(
+            "agents",
+            Resolved::List(
+                agents
+                    .into_iter()
+                    .map(|a| {
+                        Resolved::object(
+                            "Agent",
+                            vec![
+                                ("id", Resolved::string(a.id)),
+                                ("name", Resolved::string(a.name)),
+                                ("description", Resolved::string(a.description)),
+                            ],
+                        )
+                    })
+                    .collect(),
+            ),
+        )],
+    )
+}
+
+/// `LoadAgentStateResponse`; `state` and `messages` are JSON text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadAgentStateOutput {
+    pub thread_id: String,
+    pub thread_exists: bool,
+    pub state: String,
+    pub messages: String,
+}
+
+pub fn load_agent_state_response(o: LoadAgentStateOutput) -> Resolved {
+    Resolved::object(
+        "LoadAgentStateResponse",
+        vec![
+            ("threadId", Resolved::string(o.thread_id)),
+            ("threadExists", Resolved::leaf(o.thread_exists)),
+            ("state", Resolved::string(o.state)),
+            ("messages", Resolved::string(o.messages)),
+        ],
+    )
+}
