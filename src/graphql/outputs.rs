@@ -407,6 +407,11 @@ impl ResponseWriter {
         }
     }
 
+    /// Whether the response is no longer consumed (request cancelled or body dropped).
+    pub fn is_closed(&self) -> bool {
+        self.messages.as_ref().is_none_or(|tx| tx.is_closed())
+    }
+
     /// Resolves the response status without ending the lists.
     pub fn set_status(&mut self, status: ResponseStatus) {
         if let Some(tx) = self.status.take() {
@@ -444,6 +449,11 @@ pub struct MessageWriter {
 }
 
 impl MessageWriter {
+    /// Whether the message is no longer consumed (request cancelled or body dropped).
+    pub fn is_closed(&self) -> bool {
+        self.chunks.as_ref().is_none_or(|tx| tx.is_closed())
+    }
+
     /// One upstream delta = one list item.
     pub fn push(&self, chunk: impl Into<String>) {
         if let Some(tx) = &self.chunks {
