@@ -155,11 +155,9 @@ pub fn apply_incremental(data: &mut Json, payload: &ExecutionPayload) {
     for entry in &payload.incremental {
         match &entry.kind {
             EntryKind::Defer(d) => {
-                if let (Some(target), Json::Object(src)) = (lookup_mut(data, &entry.path), d) {
-                    if let Json::Object(t) = target {
-                        for (k, v) in src {
-                            merge_value(t.entry(k.clone()).or_insert(Json::Null), v.clone());
-                        }
+                if let (Some(Json::Object(t)), Json::Object(src)) = (lookup_mut(data, &entry.path), d) {
+                    for (k, v) in src {
+                        merge_value(t.entry(k.clone()).or_insert(Json::Null), v.clone());
                     }
                 }
             }

@@ -154,31 +154,31 @@ fn accepts(types: &[String], ty: &str) -> bool {
 }
 
 /// Response mode for a result, from the `Accept` header (§1.8). `streaming`: the result has
-/// subsequent payloads. `Err(())` → 406.
-pub fn negotiate(accept: Option<&str>, streaming: bool) -> Result<ResponseMode, ()> {
+/// subsequent payloads. `None` → 406 Not Acceptable.
+pub fn negotiate(accept: Option<&str>, streaming: bool) -> Option<ResponseMode> {
     let types = accepted_types(accept);
     if streaming {
         if accepts(&types, "multipart/mixed") {
-            return Ok(ResponseMode::Multipart);
+            return Some(ResponseMode::Multipart);
         }
         if accepts(&types, "text/event-stream") {
-            return Ok(ResponseMode::EventStream);
+            return Some(ResponseMode::EventStream);
         }
-        return Err(());
+        return None;
     }
     if types.iter().any(|t| t == "application/graphql-response+json" || t == "*/*") {
-        return Ok(ResponseMode::Json(GRAPHQL_RESPONSE_JSON));
+        return Some(ResponseMode::Json(GRAPHQL_RESPONSE_JSON));
     }
     if types.is_empty() || types.iter().any(|t| t == "application/json" || t == "application/*") {
-        return Ok(ResponseMode::Json(APPLICATION_JSON));
+        return Some(ResponseMode::Json(APPLICATION_JSON));
     }
     if types.iter().any(|t| t == "text/event-stream") {
-        return Ok(ResponseMode::EventStream);
+        return Some(ResponseMode::EventStream);
     }
     if types.iter().any(|t| t == "multipart/mixed") {
-        return Ok(ResponseMode::Multipart);
+        return Some(ResponseMode::Multipart);
     }
-    Err(())
+    None
 }
 
 /// Content type for JSON error bodies.
@@ -336,7 +336,7 @@ pub async fn handle_graphql_with_config(
     // Decide the format before executing: an operation that may stream needs a streaming format.
     let accept = req.header("accept").map(str::to_string);
     let may_stream = op.uses_incremental_delivery();
-    let streaming_mode = if may_stream { negotiate(accept.as_deref(), true).ok() } else { None };
+    let streaming_mode = if may_stream { negotiate(accept.as_deref(), true) } else { None };
     let incremental = streaming_mode.is_some();
     if may_stream && !incremental && !cfg.non_incremental_fallback {
         return r.empty(406, vec![("accept".into(), "text/event-stream; charset=utf-8, multipart/mixed".into())]);
@@ -362,8 +362,8 @@ pub async fn handle_graphql_with_config(
     let mode = match (&output.subsequent, streaming_mode) {
         (Some(_), Some(m)) => m,
         _ => match negotiate(accept.as_deref(), false) {
-            Ok(m) => m,
-            Err(()) => {
+            Some(m) => m,
+            None => {
                 return r.empty(
                     406,
                     vec![(
