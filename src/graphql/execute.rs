@@ -668,7 +668,10 @@ async fn complete_composite(
         return Out::error(field_error(FieldError::new(msg), &fields, &path));
     }
     let sets: Vec<Arc<SelectionSet>> = fields.iter().filter_map(|f| f.selection_set.clone()).collect();
-    execute_selection(ctx, rt, sets, &mut *src, path, record, false).await
+    let fut = execute_selection(ctx, rt, sets, &mut *src, path, record, false);
+    // Unselected values (e.g. a stream nobody asked for) are released now.
+    drop(src);
+    fut.await
 }
 
 /// `@stream` arguments of a field (from its first node): `(initialCount, label)`.
@@ -912,12 +915,22 @@ impl Stream for IncrementalStream {
             if this.finished {
                 return Poll::Ready(None);
             }
-            // Take in everything that is ready now.
-            while let Poll::Ready(Some((id, done))) = this.pending.poll_next_unpin(cx) {
-                if let Some(r) = this.records.iter_mut().find(|r| r.id == id) {
-                    r.done = Some(done.entry);
+            // Take in everything that is ready now. FuturesUnordered may yield (Pending) for
+            // fairness while futures are still ready; poll again until a round completes nothing.
+            let mut progressed = false;
+            loop {
+                match this.pending.poll_next_unpin(cx) {
+                    Poll::Ready(Some((id, done))) => {
+                        progressed = true;
+                        if let Some(r) = this.records.iter_mut().find(|r| r.id == id) {
+                            r.done = Some(done.entry);
+                        }
+                        this.add(done.children);
+                    }
+                    Poll::Ready(None) => break,
+                    Poll::Pending if progressed => progressed = false,
+                    Poll::Pending => break,
                 }
-                this.add(done.children);
             }
             // Release completed records whose parent went out already (or goes out now).
             let mut batch = Vec::new();

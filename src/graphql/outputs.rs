@@ -9,7 +9,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use futures_util::stream;
 use serde_json::{json, Map, Value as Json};
-use tokio::sync::{mpsc, oneshot};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use tokio::sync::{mpsc, oneshot, watch};
 
 use super::resolved::Resolved;
 use super::values::format_iso_millis;
@@ -286,16 +288,56 @@ pub struct CopilotResponseHead {
     pub extensions: Option<Option<OpenAIAssistantApiResponse>>,
 }
 
-fn channel_stream<T: Send + 'static>(rx: mpsc::UnboundedReceiver<T>) -> impl futures_util::Stream<Item = T> + Send + 'static {
-    stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|v| (v, rx)) })
+/// The sending side of a list fed through a channel. It counts what was pushed; the receiving
+/// side counts what the executor has taken, so that a status can wait until everything pushed
+/// before it has been delivered (a message's status never overtakes its own chunks, whatever
+/// the scheduling).
+struct Feed<T> {
+    tx: Option<mpsc::UnboundedSender<T>>,
+    pushed: AtomicUsize,
+}
+
+impl<T> Feed<T> {
+    fn push(&self, v: T) {
+        if let Some(tx) = &self.tx {
+            if tx.send(v).is_ok() {
+                self.pushed.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    }
+    fn pushed(&self) -> usize {
+        self.pushed.load(Ordering::SeqCst)
+    }
+    fn is_closed(&self) -> bool {
+        self.tx.as_ref().is_none_or(|tx| tx.is_closed())
+    }
+    fn end(&mut self) {
+        self.tx = None;
+    }
+}
+
+fn feed<T: Send + 'static>() -> (Feed<T>, impl futures_util::Stream<Item = T> + Send + 'static, watch::Receiver<usize>) {
+    let (tx, rx) = mpsc::unbounded_channel::<T>();
+    let (taken_tx, taken_rx) = watch::channel(0usize);
+    let stream = stream::unfold((rx, taken_tx), |(mut rx, taken)| async move {
+        let v = rx.recv().await?;
+        taken.send_modify(|n| *n += 1);
+        Some((v, (rx, taken)))
+    });
+    (Feed { tx: Some(tx), pushed: AtomicUsize::new(0) }, stream, taken_rx)
+}
+
+/// Waits until `target` items were taken from a feed (or the list is no longer consumed).
+async fn taken(mut rx: watch::Receiver<usize>, target: usize) {
+    let _ = rx.wait_for(|n| *n >= target).await;
 }
 
 /// Builds a `CopilotResponse` whose `status`, `messages` and `metaEvents` are fed through the
 /// returned writer.
 pub fn copilot_response(head: CopilotResponseHead) -> (ResponseWriter, Resolved) {
-    let (msg_tx, msg_rx) = mpsc::unbounded_channel::<Resolved>();
-    let (meta_tx, meta_rx) = mpsc::unbounded_channel::<Resolved>();
-    let (status_tx, status_rx) = oneshot::channel::<ResponseStatus>();
+    let (messages, msg_stream, msg_taken) = feed::<Resolved>();
+    let (meta_events, meta_stream, meta_taken) = feed::<Resolved>();
+    let (status_tx, status_rx) = oneshot::channel::<(ResponseStatus, usize, usize)>();
     let extensions = match head.extensions {
         None => Resolved::Null,
         Some(api) => Resolved::object(
@@ -313,10 +355,14 @@ pub fn copilot_response(head: CopilotResponseHead) -> (ResponseWriter, Resolved)
         ),
     };
     let status = Resolved::pending(async move {
-        status_rx
-            .await
-            .unwrap_or_else(|_| ResponseStatus::unknown_error("An unknown error has occurred in the event stream", None))
-            .into_resolved()
+        match status_rx.await {
+            Ok((status, messages, meta_events)) => {
+                taken(msg_taken, messages).await;
+                taken(meta_taken, meta_events).await;
+                status.into_resolved()
+            }
+            Err(_) => ResponseStatus::unknown_error("An unknown error has occurred in the event stream", None).into_resolved(),
+        }
     });
     let value = Resolved::object(
         "CopilotResponse",
@@ -325,11 +371,11 @@ pub fn copilot_response(head: CopilotResponseHead) -> (ResponseWriter, Resolved)
             ("runId", Resolved::opt_string(head.run_id)),
             ("extensions", extensions),
             ("status", status),
-            ("messages", Resolved::stream(channel_stream(msg_rx))),
-            ("metaEvents", Resolved::stream(channel_stream(meta_rx))),
+            ("messages", Resolved::stream(msg_stream)),
+            ("metaEvents", Resolved::stream(meta_stream)),
         ],
     );
-    (ResponseWriter { messages: Some(msg_tx), meta_events: Some(meta_tx), status: Some(status_tx) }, value)
+    (ResponseWriter { messages, meta_events, status: Some(status_tx) }, value)
 }
 
 /// Feeds a `CopilotResponse` built by [`copilot_response`].
@@ -337,34 +383,32 @@ pub fn copilot_response(head: CopilotResponseHead) -> (ResponseWriter, Resolved)
 /// Dropping the writer without [`ResponseWriter::finish`] ends the lists and fails the response
 /// status with `UNKNOWN_ERROR` ("An unknown error has occurred in the event stream").
 pub struct ResponseWriter {
-    messages: Option<mpsc::UnboundedSender<Resolved>>,
-    meta_events: Option<mpsc::UnboundedSender<Resolved>>,
-    status: Option<oneshot::Sender<ResponseStatus>>,
+    messages: Feed<Resolved>,
+    meta_events: Feed<Resolved>,
+    status: Option<oneshot::Sender<(ResponseStatus, usize, usize)>>,
 }
 
 impl ResponseWriter {
     fn push(&self, m: Resolved) {
-        if let Some(tx) = &self.messages {
-            let _ = tx.send(m);
-        }
+        self.messages.push(m);
     }
 
     /// Starts a streamed assistant text message (`TextMessageStart`). `created_at: None` = now.
     pub fn start_text_message(&self, id: impl Into<String>, parent_message_id: Option<String>, created_at: Option<String>) -> MessageWriter {
-        let (chunk_tx, chunk_rx) = mpsc::unbounded_channel::<String>();
-        let (status_tx, status_rx) = oneshot::channel::<MessageStatus>();
+        let (chunks, chunk_stream, chunks_taken) = feed::<String>();
+        let (status_tx, status_rx) = oneshot::channel::<(MessageStatus, usize)>();
         self.push(Resolved::object(
             "TextMessageOutput",
             vec![
                 ("id", Resolved::string(id)),
                 ("createdAt", created(created_at)),
-                ("status", pending_message_status(status_rx)),
+                ("status", pending_message_status(status_rx, chunks_taken)),
                 ("role", Resolved::string("assistant")),
-                ("content", Resolved::string_stream(channel_stream(chunk_rx))),
+                ("content", Resolved::string_stream(chunk_stream)),
                 ("parentMessageId", Resolved::opt_string(parent_message_id)),
             ],
         ));
-        MessageWriter { chunks: Some(chunk_tx), status: Some(status_tx) }
+        MessageWriter { chunks, status: Some(status_tx) }
     }
 
     /// Starts a streamed tool call (`ActionExecutionStart`); argument fragments follow.
@@ -375,20 +419,20 @@ impl ResponseWriter {
         parent_message_id: Option<String>,
         created_at: Option<String>,
     ) -> MessageWriter {
-        let (chunk_tx, chunk_rx) = mpsc::unbounded_channel::<String>();
-        let (status_tx, status_rx) = oneshot::channel::<MessageStatus>();
+        let (chunks, chunk_stream, chunks_taken) = feed::<String>();
+        let (status_tx, status_rx) = oneshot::channel::<(MessageStatus, usize)>();
         self.push(Resolved::object(
             "ActionExecutionMessageOutput",
             vec![
                 ("id", Resolved::string(id)),
                 ("createdAt", created(created_at)),
-                ("status", pending_message_status(status_rx)),
+                ("status", pending_message_status(status_rx, chunks_taken)),
                 ("name", Resolved::string(name)),
-                ("arguments", Resolved::string_stream(channel_stream(chunk_rx))),
+                ("arguments", Resolved::string_stream(chunk_stream)),
                 ("parentMessageId", Resolved::opt_string(parent_message_id)),
             ],
         ));
-        MessageWriter { chunks: Some(chunk_tx), status: Some(status_tx) }
+        MessageWriter { chunks, status: Some(status_tx) }
     }
 
     /// Appends a complete message (result, agent state, image, or a whole text/tool message).
@@ -402,27 +446,26 @@ impl ResponseWriter {
     }
 
     pub fn meta_event(&self, e: MetaEvent) {
-        if let Some(tx) = &self.meta_events {
-            let _ = tx.send(e.into_resolved());
-        }
+        self.meta_events.push(e.into_resolved());
     }
 
     /// Whether the response is no longer consumed (request cancelled or body dropped).
     pub fn is_closed(&self) -> bool {
-        self.messages.as_ref().is_none_or(|tx| tx.is_closed())
+        self.messages.is_closed()
     }
 
-    /// Resolves the response status without ending the lists.
+    /// Resolves the response status without ending the lists. It is delivered once every
+    /// message and meta event pushed before it has been delivered.
     pub fn set_status(&mut self, status: ResponseStatus) {
         if let Some(tx) = self.status.take() {
-            let _ = tx.send(status);
+            let _ = tx.send((status, self.messages.pushed(), self.meta_events.pushed()));
         }
     }
 
     /// Ends `messages` and `metaEvents` (no more items).
     pub fn end_lists(&mut self) {
-        self.messages = None;
-        self.meta_events = None;
+        self.messages.end();
+        self.meta_events.end();
     }
 
     /// Resolves the status and ends the lists.
@@ -432,11 +475,15 @@ impl ResponseWriter {
     }
 }
 
-fn pending_message_status(rx: oneshot::Receiver<MessageStatus>) -> Resolved {
+fn pending_message_status(rx: oneshot::Receiver<(MessageStatus, usize)>, chunks_taken: watch::Receiver<usize>) -> Resolved {
     Resolved::pending(async move {
-        rx.await
-            .unwrap_or(MessageStatus::Failed { reason: "Error streaming message content".into() })
-            .into_resolved()
+        match rx.await {
+            Ok((status, chunks)) => {
+                taken(chunks_taken, chunks).await;
+                status.into_resolved()
+            }
+            Err(_) => MessageStatus::Failed { reason: "Error streaming message content".into() }.into_resolved(),
+        }
     })
 }
 
@@ -444,32 +491,31 @@ fn pending_message_status(rx: oneshot::Receiver<MessageStatus>) -> Resolved {
 ///
 /// Dropping it without a status fails the message with "Error streaming message content".
 pub struct MessageWriter {
-    chunks: Option<mpsc::UnboundedSender<String>>,
-    status: Option<oneshot::Sender<MessageStatus>>,
+    chunks: Feed<String>,
+    status: Option<oneshot::Sender<(MessageStatus, usize)>>,
 }
 
 impl MessageWriter {
     /// Whether the message is no longer consumed (request cancelled or body dropped).
     pub fn is_closed(&self) -> bool {
-        self.chunks.as_ref().is_none_or(|tx| tx.is_closed())
+        self.chunks.is_closed()
     }
 
     /// One upstream delta = one list item.
     pub fn push(&self, chunk: impl Into<String>) {
-        if let Some(tx) = &self.chunks {
-            let _ = tx.send(chunk.into());
-        }
+        self.chunks.push(chunk.into());
     }
 
+    /// Resolves the status; it is delivered once every chunk pushed before it was delivered.
     pub fn set_status(&mut self, status: MessageStatus) {
         if let Some(tx) = self.status.take() {
-            let _ = tx.send(status);
+            let _ = tx.send((status, self.chunks.pushed()));
         }
     }
 
     /// Ends the chunk list.
     pub fn end_chunks(&mut self) {
-        self.chunks = None;
+        self.chunks.end();
     }
 
     /// Ends the chunk list and resolves the status (`TextMessageEnd` / `ActionExecutionEnd`).

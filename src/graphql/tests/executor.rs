@@ -379,3 +379,35 @@ async fn graphql_subscription_and_operation_name_errors() {
     assert_eq!(r.status, 200);
     assert_eq!(&r.body_bytes().await[..], br#"{"data":{"__typename":"Query"}}"#);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graphql_status_never_overtakes_buffered_chunks() {
+    // Many chunks pushed before the executor gets to run, then the statuses: whatever the
+    // scheduling, once a payload carries the message status, all 300 chunks are delivered.
+    let r = FakeResolvers::new(|data, _| {
+        let (writer, value) = copilot_response(CopilotResponseHead { thread_id: data.thread_id.unwrap_or_default(), ..Default::default() });
+        std::thread::spawn(move || {
+            let call = writer.start_action_execution("c1", "act", None, None);
+            for i in 0..300 {
+                call.push(format!("{i},"));
+            }
+            call.finish(MessageStatus::Success);
+            writer.finish(ResponseStatus::Success);
+        });
+        Ok(value)
+    });
+    let q = client_mutation_query();
+    let payloads = run(&q, min_data(), r, true).await;
+    let mut data = payloads[0]["data"].clone();
+    for p in &payloads[1..] {
+        crate::graphql::apply_incremental(&mut data, &super::multipart::payload_from_json(p));
+        let msg = &data["generateCopilotResponse"]["messages"][0];
+        if msg.get("status").is_some() {
+            assert_eq!(msg["arguments"].as_array().unwrap().len(), 300);
+        }
+        if data["generateCopilotResponse"].get("status").is_some() {
+            assert_eq!(data["generateCopilotResponse"]["messages"].as_array().unwrap().len(), 1);
+        }
+    }
+    assert_eq!(data["generateCopilotResponse"]["messages"][0]["status"]["code"], json!("Success"));
+}
