@@ -54,6 +54,8 @@ struct Lexer<'a> {
     i: usize,
     line: u32,
     line_start: usize,
+    /// Column cache for the current line: (byte index, UTF-16 columns from the line start).
+    col_cache: std::cell::Cell<(usize, usize)>,
 }
 
 fn syntax_error(pos: Pos, desc: impl AsRef<str>) -> GraphQLError {
@@ -62,11 +64,14 @@ fn syntax_error(pos: Pos, desc: impl AsRef<str>) -> GraphQLError {
 
 impl<'a> Lexer<'a> {
     fn new(src: &'a str) -> Self {
-        Lexer { src, bytes: src.as_bytes(), i: 0, line: 1, line_start: 0 }
+        Lexer { src, bytes: src.as_bytes(), i: 0, line: 1, line_start: 0, col_cache: std::cell::Cell::new((0, 0)) }
     }
 
     fn pos_at(&self, i: usize) -> Pos {
-        let col: usize = self.src[self.line_start..i].chars().map(char::len_utf16).sum();
+        let (ci, cc) = self.col_cache.get();
+        let (from, base) = if ci >= self.line_start && ci <= i { (ci, cc) } else { (self.line_start, 0) };
+        let col = base + self.src[from..i].chars().map(char::len_utf16).sum::<usize>();
+        self.col_cache.set((i, col));
         Pos::new(self.line, col as u32 + 1)
     }
 
@@ -398,9 +403,14 @@ struct Parser<'a> {
     tok: Token,
     /// One token of lookahead (only used after a description string).
     peeked: Option<Token>,
-    /// Position of the end of the previous token's start (for node locations we use starts).
     allow_type_system: bool,
+    /// Current nesting (selection sets, list/object values, list types).
+    depth: usize,
 }
+
+/// Nesting limit: keeps the recursive parser, validator and executor far from stack exhaustion
+/// on hostile input (valid documents for our schema nest a handful of levels).
+const MAX_DEPTH: usize = 128;
 
 type PResult<T> = Result<T, GraphQLError>;
 
@@ -420,7 +430,7 @@ impl<'a> Parser<'a> {
     fn new(src: &'a str, allow_type_system: bool) -> PResult<Self> {
         let mut lexer = Lexer::new(src);
         let tok = lexer.next_token()?;
-        Ok(Parser { lexer, tok, peeked: None, allow_type_system })
+        Ok(Parser { lexer, tok, peeked: None, allow_type_system, depth: 0 })
     }
 
     fn advance(&mut self) -> PResult<Token> {
@@ -444,6 +454,14 @@ impl<'a> Parser<'a> {
 
     fn peek_keyword(&self, k: &str) -> bool {
         matches!(&self.tok.tok, Tok::Name(n) if n == k)
+    }
+
+    fn enter(&mut self) -> PResult<()> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(syntax_error(self.tok.pos, "Document exceeds the maximum nesting depth."));
+        }
+        Ok(())
     }
 
     fn unexpected(&self) -> GraphQLError {
@@ -595,7 +613,9 @@ impl<'a> Parser<'a> {
 
     fn type_reference(&mut self) -> PResult<Type> {
         let ty = if self.optional_punct("[")? {
+            self.enter()?;
             let inner = self.type_reference()?;
+            self.depth -= 1;
             self.expect_punct("]")?;
             Type::List(Box::new(inner))
         } else {
@@ -610,6 +630,7 @@ impl<'a> Parser<'a> {
     fn selection_set(&mut self) -> PResult<SelectionSet> {
         let pos = self.tok.pos;
         self.expect_punct("{")?;
+        self.enter()?;
         let mut items = Vec::new();
         loop {
             items.push(self.selection()?);
@@ -617,6 +638,7 @@ impl<'a> Parser<'a> {
                 break;
             }
         }
+        self.depth -= 1;
         Ok(SelectionSet { pos, items })
     }
 
@@ -707,14 +729,17 @@ impl<'a> Parser<'a> {
         match self.tok.tok.clone() {
             Tok::Punct("[") => {
                 self.advance()?;
+                self.enter()?;
                 let mut items = Vec::new();
                 while !self.optional_punct("]")? {
                     items.push(self.value(is_const)?);
                 }
+                self.depth -= 1;
                 Ok(mk(ValueKind::List(items)))
             }
             Tok::Punct("{") => {
                 self.advance()?;
+                self.enter()?;
                 let mut fields = Vec::new();
                 while !self.optional_punct("}")? {
                     let fpos = self.tok.pos;
@@ -723,6 +748,7 @@ impl<'a> Parser<'a> {
                     let value = self.value(is_const)?;
                     fields.push(ObjectField { pos: fpos, name, value });
                 }
+                self.depth -= 1;
                 Ok(mk(ValueKind::Object(fields)))
             }
             Tok::Int(s) => {

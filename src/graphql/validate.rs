@@ -699,36 +699,42 @@ impl<'a> Validator<'a> {
         let mut fields: Vec<(String, Arc<Field>, String)> = Vec::new();
         let mut visited = HashSet::new();
         self.collect_for_overlap(set, parent, &mut fields, &mut visited);
+        // Compare each field with the first one of its response key (same name and same
+        // arguments is transitive), which keeps this linear.
+        let mut firsts: HashMap<&str, usize> = HashMap::new();
         let mut reported: HashSet<String> = HashSet::new();
-        for i in 0..fields.len() {
-            for j in i + 1..fields.len() {
-                let (pa, a, ka) = &fields[i];
-                let (pb, b, kb) = &fields[j];
-                if ka != kb || reported.contains(ka) {
-                    continue;
-                }
-                let same_parent_or_abstract = pa == pb
-                    || !self.schema.get(pa).is_some_and(|t| t.kind == TypeKind::Object)
-                    || !self.schema.get(pb).is_some_and(|t| t.kind == TypeKind::Object);
-                if !same_parent_or_abstract {
-                    continue;
-                }
-                let reason = if a.name != b.name {
-                    Some(format!("\"{}\" and \"{}\" are different fields", a.name, b.name))
-                } else if !same_arguments(&a.arguments, &b.arguments) {
-                    Some("they have differing arguments".to_string())
-                } else {
-                    None
-                };
-                if let Some(r) = reason {
-                    reported.insert(ka.clone());
-                    self.err(
-                        format!(
-                            "Fields \"{ka}\" conflict because {r}. Use different aliases on the fields to fetch both if this was intentional."
-                        ),
-                        &[a.pos, b.pos],
-                    );
-                }
+        for j in 0..fields.len() {
+            let key = fields[j].2.as_str();
+            let Some(&i) = firsts.get(key) else {
+                firsts.insert(key, j);
+                continue;
+            };
+            let (pa, a, ka) = &fields[i];
+            let (pb, b, _) = &fields[j];
+            if reported.contains(ka) {
+                continue;
+            }
+            let same_parent_or_abstract = pa == pb
+                || !self.schema.get(pa).is_some_and(|t| t.kind == TypeKind::Object)
+                || !self.schema.get(pb).is_some_and(|t| t.kind == TypeKind::Object);
+            if !same_parent_or_abstract {
+                continue;
+            }
+            let reason = if a.name != b.name {
+                Some(format!("\"{}\" and \"{}\" are different fields", a.name, b.name))
+            } else if !same_arguments(&a.arguments, &b.arguments) {
+                Some("they have differing arguments".to_string())
+            } else {
+                None
+            };
+            if let Some(r) = reason {
+                reported.insert(ka.clone());
+                self.errors.push(
+                    GraphQLError::new(format!(
+                        "Fields \"{ka}\" conflict because {r}. Use different aliases on the fields to fetch both if this was intentional."
+                    ))
+                    .with_locations([a.pos, b.pos]),
+                );
             }
         }
     }

@@ -411,3 +411,12 @@ async fn graphql_status_never_overtakes_buffered_chunks() {
     }
     assert_eq!(data["generateCopilotResponse"]["messages"][0]["status"]["code"], json!("Success"));
 }
+
+#[test]
+fn graphql_hostile_nesting_is_a_syntax_error() {
+    let deep = format!("{{ {} hello {} }}", "... on Query {".repeat(5000), "}".repeat(5000));
+    let errs = errors_of(&deep, json!({}));
+    assert_eq!(errs, vec!["Syntax Error: Document exceeds the maximum nesting depth.".to_string()]);
+    let many = format!("{{ {} }}", "__typename ".repeat(20000));
+    assert!(errors_of(&many, json!({})).is_empty());
+}

@@ -74,3 +74,36 @@ async fn graphql_resolver_error_before_stream_is_200_with_data_null() {
     });
     assert_same("h4", resolvers).await;
 }
+
+#[test]
+fn graphql_handler_future_and_body_are_send() {
+    fn assert_send<T: Send>(_: &T) {}
+    let fut = handle_graphql(Default::default(), FakeResolvers::unused(), CancellationToken::new());
+    assert_send(&fut);
+}
+
+#[tokio::test]
+async fn graphql_other_path_is_404_and_unknown_params_400() {
+    use crate::graphql::http::{handle_graphql_with_config, GraphqlHttpRequest, HandlerConfig};
+    let cfg = HandlerConfig { endpoint: Some("/api/copilotkit".into()), runtime_version: "9.9.9".into(), ..Default::default() };
+    let req = GraphqlHttpRequest {
+        method: "POST".into(),
+        path: "/api/other".into(),
+        headers: vec![("content-type".into(), "application/json".into())],
+        body: br#"{"query":"{ hello }"}"#.to_vec().into(),
+        ..Default::default()
+    };
+    let r = handle_graphql_with_config(&cfg, req.clone(), FakeResolvers::unused(), CancellationToken::new()).await;
+    assert_eq!(r.status, 404);
+    assert_eq!(r.header("x-copilotkit-runtime-version"), Some("9.9.9"));
+    let req = GraphqlHttpRequest { path: "/api/copilotkit".into(), body: br#"{"query":"{ hello }","foo":1}"#.to_vec().into(), ..req };
+    let r = handle_graphql_with_config(&cfg, req.clone(), FakeResolvers::unused(), CancellationToken::new()).await;
+    assert_eq!(r.status, 400);
+    assert_eq!(
+        &r.body_bytes().await[..],
+        br#"{"errors":[{"message":"Unexpected parameter \"foo\" in the request body.","extensions":{"code":"BAD_REQUEST"}}]}"#
+    );
+    let req = GraphqlHttpRequest { body: br#"{"query":"{ hello"#.to_vec().into(), ..req };
+    let r = handle_graphql_with_config(&cfg, req, FakeResolvers::unused(), CancellationToken::new()).await;
+    assert_eq!(r.status, 400);
+}
