@@ -2,13 +2,48 @@
 //!
 //! Pipeline: HTTP request ([`http::handle_graphql`]) → parameters ([`request`]) → parse
 //! ([`parser`]) → validate ([`validate`]) → operation selection and variable coercion
-//! ([`request`], [`values`]) → execution with `@defer`/`@stream` ([`execute`]) against the
+//! ([`request`], [`values`]) → execution with `@defer`/`@stream` ([`mod@execute`]) against the
 //! engine's [`RootResolvers`] → encoding as `multipart/mixed; boundary="-"`, `text/event-stream`
 //! or one JSON body ([`encode`]).
 //!
-//! The engine implements [`RootResolvers`]; for `generateCopilotResponse` it builds the response
-//! with [`outputs::copilot_response`] and feeds the returned [`outputs::ResponseWriter`] from its
-//! event stream. Inputs arrive typed ([`inputs`]) with converters into `crate::model`.
+//! # Using it from the engine
+//!
+//! ```text
+//! struct Engine { … }
+//! impl RootResolvers for Engine {
+//!     fn generate_copilot_response(&self, data: GenerateCopilotResponseInput,
+//!             properties: Option<Map<String, Value>>, ctx: RequestContext)
+//!             -> BoxFuture<'static, Result<Resolved, ResolverError>> {
+//!         async move {
+//!             let messages = data.model_messages();          // Vec<model::Message>
+//!             let tools = data.tools().map_err(|e| ResolverError::plain(e.to_string()))?;
+//!             let params = data.generation_params();
+//!             // … start the run; failures here → Err(ResolverError::copilot(code, msg))
+//!             let (mut w, value) = copilot_response(CopilotResponseHead {
+//!                 thread_id, run_id: None, extensions: None });
+//!             tokio::spawn(async move {
+//!                 // per engine event:
+//!                 let mut m = w.start_text_message(id, None, None);   // TextMessageStart
+//!                 m.push(delta);                                       // TextMessageContent
+//!                 m.finish(MessageStatus::Success);                    // TextMessageEnd
+//!                 let mut c = w.start_action_execution(id, name, parent, None);
+//!                 c.push(args_fragment); c.finish(MessageStatus::Success);
+//!                 w.push_message(OutputMessage::Result { … });         // server action result
+//!                 w.finish(ResponseStatus::Success);                   // or unknown_error(…)
+//!                 // w.is_closed(): the client went away
+//!             });
+//!             Ok(value)
+//!         }.boxed()
+//!     }
+//!     …
+//! }
+//! let resp = handle_graphql(req, Arc::new(engine), cancel).await; // status, headers, body
+//! ```
+//!
+//! Ordering guarantees: the initial payload comes first; a message item precedes its chunks
+//! and its status; list indices are contiguous; a status set after pushing chunks/messages is
+//! delivered after them (the writers count what the executor has taken); payloads that become
+//! ready together are batched into one `incremental` array in creation order, like yoga.
 
 #![allow(clippy::result_large_err)] // GraphQLError is the natural error of the request phase; it is not hot.
 
