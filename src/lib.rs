@@ -4,5 +4,11 @@
 //! engine, all cancellable through a `CancellationToken`) that knows nothing of Node, and a thin
 //! `binding` module that converts types for napi and holds the JavaScript callbacks.
 
-pub mod model;
 pub mod gemini;
+pub mod host;
+pub mod http;
+pub mod logging;
+pub mod model;
+pub mod runtime;
+
+mod binding;
