@@ -666,10 +666,15 @@ async fn drive_run(
                 pipeline.finish(Ending::Stopped, &mut out);
                 true
             }
-            next = agent.next() => match next {
-                Some(ev) => pipeline.push(ev, &mut out),
-                None => {
+            next = AssertUnwindSafe(agent.next()).catch_unwind() => match next {
+                Ok(Some(ev)) => pipeline.push(ev, &mut out),
+                Ok(None) => {
                     pipeline.finish(Ending::Ended, &mut out);
+                    true
+                }
+                Err(_) => {
+                    tracing::error!("agent stream panicked");
+                    pipeline.finish(Ending::Failed("Agent failed".into()), &mut out);
                     true
                 }
             },

@@ -75,13 +75,12 @@ mod tests {
         let t0 = std::time::Instant::now();
         assert_eq!(&s.next().await.unwrap()[..], KEEPALIVE_FRAME);
         assert!(t0.elapsed() >= interval);
-        // A write inside the interval resets the timer: no keep-alive before it.
-        let tx2 = tx.clone();
-        tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_millis(40)).await;
-            tx2.send(Bytes::from_static(b"data: 2\n\n")).unwrap();
-        });
+        // A write re-arms the timer: the next keep-alive comes a full interval after it.
+        tx.send(Bytes::from_static(b"data: 2\n\n")).unwrap();
         assert_eq!(&s.next().await.unwrap()[..], b"data: 2\n\n");
+        let t1 = std::time::Instant::now();
+        assert_eq!(&s.next().await.unwrap()[..], KEEPALIVE_FRAME);
+        assert!(t1.elapsed() >= interval);
         drop(tx);
         // The keep-alive timer keeps running until the source ends.
         let rest: Vec<Bytes> = s.collect().await;
