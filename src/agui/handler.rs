@@ -250,16 +250,17 @@ fn in_base(path: &str, base: &str) -> bool {
 /// stops (and is stored as stopped) within milliseconds, as it does when the returned body stream
 /// is dropped.
 pub async fn handle(req: AguiRequest, ctx: &AguiContext, cancel: CancellationToken) -> AguiResponse {
+    let is_head = req.method.eq_ignore_ascii_case("HEAD");
     if !in_base(req.path(), &ctx.base_path) {
         // What the reference's router answers outside the base path: plain text, no CORS.
+        let body = if is_head { Bytes::new() } else { Bytes::from_static(b"404 Not Found") };
         return HttpResponse {
             status: 404,
             headers: vec![("content-type".into(), "text/plain; charset=UTF-8".into())],
-            body: Body::Full(Bytes::from_static(b"404 Not Found")),
+            body: Body::Full(body),
         };
     }
     let origin = req.header("origin").map(str::to_string);
-    let is_head = req.method.eq_ignore_ascii_case("HEAD");
     let reply = match AssertUnwindSafe(dispatch(req, ctx, cancel)).catch_unwind().await {
         Ok(reply) => reply,
         Err(_) => {

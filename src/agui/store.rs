@@ -404,8 +404,21 @@ impl InMemoryThreadStore {
         if st.active.is_some() {
             return Err(BeginRunError::Busy);
         }
+        let live = Arc::new(LiveRun::new());
+        let runs: Vec<Arc<StoredRun>> = st.runs.iter().cloned().collect();
+        let parent_run_id = st.runs.back().map(|r| r.run_id.clone());
+        st.active = Some(ActiveRun {
+            run_id: req.run_id.clone(),
+            cancel: req.cancel.clone(),
+            stop_requested: false,
+            live: live.clone(),
+        });
+        entry.busy.store(true, Ordering::Release);
+        drop(st);
+        drop(g);
+        // Scanning the history happens outside every lock.
         let mut seen = HashSet::new();
-        for run in &st.runs {
+        for run in &runs {
             for ev in &run.events {
                 if let Some(id) = ev.message_id() {
                     seen.insert(id.to_string());
@@ -421,17 +434,6 @@ impl InMemoryThreadStore {
                 }
             }
         }
-        let live = Arc::new(LiveRun::new());
-        let parent_run_id = st.runs.back().map(|r| r.run_id.clone());
-        st.active = Some(ActiveRun {
-            run_id: req.run_id.clone(),
-            cancel: req.cancel.clone(),
-            stop_requested: false,
-            live: live.clone(),
-        });
-        entry.busy.store(true, Ordering::Release);
-        drop(st);
-        drop(g);
         Ok(BeganRun {
             recorder: Box::new(MemRecorder {
                 shared: self.shared.clone(),
@@ -500,9 +502,9 @@ impl InMemoryThreadStore {
     }
 
     fn list_sync(&self, agent_id: Option<&str>) -> Vec<ThreadSummary> {
-        let g = lock(&self.shared.global);
+        let entries: Vec<Arc<ThreadEntry>> = lock(&self.shared.global).threads.values().cloned().collect();
         let mut out = Vec::new();
-        for entry in g.threads.values() {
+        for entry in &entries {
             let st = lock(&entry.state);
             let Some(last) = st.runs.back() else { continue };
             if agent_id.is_some_and(|a| a != last.agent_id) {
@@ -515,7 +517,6 @@ impl InMemoryThreadStore {
                 updated_at_ms: last.created_at_ms,
             });
         }
-        drop(g);
         out.sort_by(|a, b| b.updated_at_ms.cmp(&a.updated_at_ms).then_with(|| b.created_at_ms.cmp(&a.created_at_ms)));
         out
     }
