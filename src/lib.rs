@@ -10,5 +10,6 @@ pub mod http;
 pub mod logging;
 pub mod model;
 pub mod runtime;
+pub mod safety;
 
 mod binding;
