@@ -4,6 +4,7 @@
 //! engine, all cancellable through a `CancellationToken`) that knows nothing of Node, and a thin
 //! `binding` module that converts types for napi and holds the JavaScript callbacks.
 
+pub mod actions;
 pub mod gemini;
 pub mod host;
 pub mod http;
