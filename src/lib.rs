@@ -6,3 +6,6 @@
 
 pub mod model;
 pub mod gemini;
+
+#[cfg(test)]
+pub mod testing;
