@@ -14,3 +14,6 @@ pub mod runtime;
 pub mod safety;
 
 mod binding;
+
+#[cfg(test)]
+pub mod testing;
