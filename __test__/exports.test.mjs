@@ -8,7 +8,7 @@ import path from 'node:path';
 import test from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { declaredExports } from './types/declared-exports.mjs';
+import { declaredClassMembers, declaredExports } from './types/declared-exports.mjs';
 
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -76,4 +76,50 @@ test('index.d.ts exports only names that @copilotkit/runtime 1.10.6 exports, val
     ...declared.types.filter((n) => real.values.includes(n)),
   ];
   assert.deepEqual(kindChanged, [], `value/type kind differs from 1.10.6 for: ${kindChanged.join(', ')}`);
+});
+
+// What index.d.ts declares for the handlers the five factories return (CopilotRuntimeServerInstance:
+// callable, plus these members, as 1.10.6's graphql-yoga instances).
+const INSTANCE_MEMBERS = ['handle', 'handleRequest', 'fetch', 'requestListener'];
+
+test('the endpoint factories return handlers of the declared shape', () => {
+  const api = require('../index.js');
+  const needed = ['CopilotRuntime', 'EmptyAdapter'];
+  assert.ok(needed.every((n) => typeof api[n] === 'function'), `needs ${needed.join(' and ')}`);
+  const options = { runtime: new api.CopilotRuntime(), serviceAdapter: new api.EmptyAdapter(), endpoint: '/copilotkit' };
+  const problems = [];
+  const checkInstance = (what, h) => {
+    if (typeof h !== 'function') return problems.push(`${what} is not a function`);
+    const missing = INSTANCE_MEMBERS.filter((m) => typeof h[m] !== 'function');
+    if (missing.length) problems.push(`${what} lacks ${missing.join(', ')}`);
+  };
+  for (const name of [
+    'copilotRuntimeNodeHttpEndpoint',
+    'copilotRuntimeNodeExpressEndpoint',
+    'copilotRuntimeNestEndpoint',
+    'copilotRuntimeNextJSPagesRouterEndpoint',
+  ]) {
+    if (typeof api[name] !== 'function') continue; // reported by the export comparison
+    checkInstance(`${name}(...)`, api[name](options));
+  }
+  if (typeof api.copilotRuntimeNextJSAppRouterEndpoint === 'function') {
+    const app = api.copilotRuntimeNextJSAppRouterEndpoint(options);
+    checkInstance('copilotRuntimeNextJSAppRouterEndpoint(...).handleRequest', app && app.handleRequest);
+    for (const m of ['GET', 'POST', 'OPTIONS']) {
+      if (typeof (app && app[m]) !== 'function') problems.push(`copilotRuntimeNextJSAppRouterEndpoint(...).${m} is not a function`);
+    }
+  }
+  assert.deepEqual(problems, [], `handlers differ from CopilotRuntimeServerInstance in index.d.ts:\n  ${problems.join('\n  ')}`);
+});
+
+test('instances of the exported classes have the public members index.d.ts declares', () => {
+  const api = require('../index.js');
+  const problems = [];
+  for (const [name, members] of Object.entries(declaredClassMembers(path.join(root, 'index.d.ts')))) {
+    if (typeof api[name] !== 'function') continue; // reported by the export comparison
+    const instance = new api[name]();
+    const missing = members.filter((m) => !(m in instance));
+    if (missing.length) problems.push(`new ${name}() lacks ${missing.join(', ')}`);
+  }
+  assert.deepEqual(problems, [], `instances differ from the classes in index.d.ts:\n  ${problems.join('\n  ')}`);
 });

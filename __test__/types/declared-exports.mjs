@@ -33,3 +33,30 @@ export function declaredExports(file) {
   }
   return { values: values.sort(), types: types.sort() };
 }
+
+/**
+ * The public instance members (properties and methods) that a declaration file declares for each
+ * exported class, private and protected members excluded.
+ * @param {string} file path of a .d.ts entry point
+ * @returns {Record<string, string[]>} class name → sorted member names
+ */
+export function declaredClassMembers(file) {
+  const program = ts.createProgram([file], { noEmit: true, skipLibCheck: true, types: ['node'] });
+  const checker = program.getTypeChecker();
+  const moduleSymbol = checker.getSymbolAtLocation(program.getSourceFile(file));
+  const result = {};
+  for (const exported of checker.getExportsOfModule(moduleSymbol)) {
+    const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
+    if (!(symbol.flags & ts.SymbolFlags.Class)) continue;
+    const instanceType = checker.getDeclaredTypeOfSymbol(symbol);
+    result[exported.getName()] = checker
+      .getPropertiesOfType(instanceType)
+      .filter((p) => {
+        const modifiers = ts.getCombinedModifierFlags(p.valueDeclaration ?? p.declarations[0]);
+        return !(modifiers & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected));
+      })
+      .map((p) => p.getName())
+      .sort();
+  }
+  return result;
+}
