@@ -8,7 +8,8 @@
 //   depends on nothing but Node's types.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import os from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import test from 'node:test';
@@ -25,7 +26,7 @@ function tsc(project) {
   const tscBin = require.resolve('typescript/bin/tsc');
   const r = spawnSync(
     process.execPath,
-    [tscBin, '-p', path.join(typesDir, project), '--strict', '--noEmit', '--pretty', 'false', '--listFiles'],
+    [tscBin, '-p', path.resolve(typesDir, project), '--strict', '--noEmit', '--pretty', 'false', '--listFiles'],
     { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
   );
   const lines = `${r.stdout}${r.stderr}`.split('\n');
@@ -89,4 +90,23 @@ test('index.d.ts refers to no package but Node', () => {
   const notNode = [...specifiers.filter((s) => !s.startsWith('node:')), ...referencedTypes.filter((t) => t !== 'node')];
   assert.deepEqual(notNode, [], `index.d.ts must depend only on @types/node, but refers to: ${notNode.join(', ')}`);
   assert.deepEqual(source.referencedFiles, [], 'index.d.ts must not reference other files');
+});
+
+test('an app resolving the installed package by name (nodenext, ESM and CommonJS) gets index.d.ts', () => {
+  // node_modules/@copilotkit/runtime is this package, as after `npm install @copilotkit/runtime@...`;
+  // only @types/node (and the undici-types it uses) is installed beside it.
+  const app = mkdtempSync(path.join(os.tmpdir(), 'crr-types-'));
+  try {
+    cpSync(path.join(typesDir, 'consumer'), app, { recursive: true });
+    mkdirSync(path.join(app, 'node_modules', '@copilotkit'), { recursive: true });
+    mkdirSync(path.join(app, 'node_modules', '@types'), { recursive: true });
+    symlinkSync(root, path.join(app, 'node_modules', '@copilotkit', 'runtime'), 'dir');
+    symlinkSync(path.join(root, 'node_modules', '@types', 'node'), path.join(app, 'node_modules', '@types', 'node'), 'dir');
+    symlinkSync(path.join(root, 'node_modules', 'undici-types'), path.join(app, 'node_modules', 'undici-types'), 'dir');
+    const result = tsc(path.join(app, 'tsconfig.json'));
+    assertCompiles(result, 'the nodenext apps');
+    assert.ok(result.files.includes(ourDts), 'the package name did not resolve to index.d.ts');
+  } finally {
+    rmSync(app, { recursive: true, force: true });
+  }
 });
