@@ -5,6 +5,8 @@
 //! `binding` module that converts types for napi and holds the JavaScript callbacks.
 
 pub mod actions;
+pub mod agui;
+pub mod engine;
 pub mod gemini;
 pub mod host;
 pub mod http;

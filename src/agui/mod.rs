@@ -1,0 +1,2 @@
+//! AG-UI protocol (being merged).
+pub mod events;
