@@ -3,6 +3,34 @@
 'use strict';
 
 const { native, makeDispatch } = require('./native');
+const internal = require('./internal');
+
+const MESSAGE_CLASSES = {
+  TextMessage: internal.TextMessage,
+  ActionExecutionMessage: internal.ActionExecutionMessage,
+  ResultMessage: internal.ResultMessage,
+  AgentStateMessage: internal.AgentStateMessage,
+  ImageMessage: internal.ImageMessage,
+};
+
+/** Rebuild the 1.10.6 message classes from the JSON form Rust sends (so `isTextMessage()` works). */
+function toMessages(list) {
+  return (Array.isArray(list) ? list : []).map((m) => {
+    const Cls = MESSAGE_CLASSES[m && m.type];
+    if (!Cls) return m;
+    const { type, ...props } = m;
+    if (typeof props.createdAt === 'string') props.createdAt = new Date(props.createdAt);
+    return new Cls(props);
+  });
+}
+
+/** Turn whatever an error hook or handler threw into a plain Error for the user's callbacks. */
+function toError(payload) {
+  const e = new Error(payload && payload.message ? payload.message : 'copilot-runtime-rs error');
+  if (payload && payload.code) e.code = payload.code;
+  if (payload && payload.name) e.name = payload.name;
+  return e;
+}
 
 class GoogleGenerativeAIAdapter {
   constructor(options = {}) {
@@ -106,9 +134,79 @@ class CopilotRuntime {
     }
   }
 
-  /** @internal hooks Rust may call for this runtime */
+  /** @internal which callbacks exist, so Rust skips the round trip to the others */
+  _capabilities() {
+    const mw = this.middleware ?? {};
+    const actions = this.params.actions;
+    return {
+      actions: typeof actions === 'function' || (Array.isArray(actions) && actions.length > 0),
+      beforeRequest: typeof mw.onBeforeRequest === 'function' || typeof this.params.beforeRequestMiddleware === 'function',
+      afterRequest: typeof mw.onAfterRequest === 'function' || typeof this.params.afterRequestMiddleware === 'function',
+      onError: typeof this.onError === 'function',
+      onStopGeneration: typeof this.params.onStopGeneration === 'function',
+    };
+  }
+
+  /** @internal the callbacks Rust calls for this runtime (see lib/native.js for the contract) */
   _hooks() {
-    return {};
+    // Actions resolved for a request, kept until Rust says the request is done.
+    const perRequest = new Map();
+    const resolveActions = async ({ requestId, properties, url }) => {
+      const cached = perRequest.get(requestId);
+      if (cached) return cached;
+      const a = this.params.actions;
+      const list = typeof a === 'function' ? await a({ properties: properties ?? {}, url }) : a;
+      const actions = (Array.isArray(list) ? list : []).filter((x) => x && typeof x.name === 'string' && x.available !== 'disabled');
+      perRequest.set(requestId, actions);
+      return actions;
+    };
+    const mw = () => this.middleware ?? {};
+    return {
+      'actions.list': async (p) => (await resolveActions(p)).map((a) => ({
+        name: a.name,
+        description: a.description ?? '',
+        parameters: a.parameters ?? [],
+      })),
+      'actions.execute': async (p) => {
+        const actions = await resolveActions(p);
+        const action = actions.find((a) => a.name === p.name);
+        if (!action) throw new Error(`Unknown server action '${p.name}'`);
+        if (typeof action.handler !== 'function') throw new Error(`Server action '${p.name}' has no handler`);
+        const value = await action.handler(p.arguments ?? {});
+        return { value: value === undefined ? null : value, undefined: value === undefined };
+      },
+      'request.done': async (p) => {
+        perRequest.delete(p.requestId);
+      },
+      'middleware.before': async (p) => {
+        const fn = mw().onBeforeRequest;
+        if (typeof fn === 'function') {
+          await fn({ threadId: p.threadId, runId: p.runId ?? undefined, inputMessages: toMessages(p.inputMessages), properties: p.properties ?? {}, url: p.url });
+        }
+      },
+      'middleware.after': async (p) => {
+        const fn = mw().onAfterRequest;
+        if (typeof fn === 'function') {
+          await fn({
+            threadId: p.threadId,
+            runId: p.runId ?? undefined,
+            inputMessages: toMessages(p.inputMessages),
+            outputMessages: toMessages(p.outputMessages),
+            properties: p.properties ?? {},
+            url: p.url,
+          });
+        }
+      },
+      onError: async (event) => {
+        if (typeof this.onError === 'function') {
+          await this.onError({ ...event, error: toError(event.error) });
+        }
+      },
+      onStopGeneration: async (p) => {
+        const fn = this.params.onStopGeneration;
+        if (typeof fn === 'function') await fn(p);
+      },
+    };
   }
 
   /**
@@ -125,7 +223,7 @@ class CopilotRuntime {
       adapterId = ++adapterCounter;
       this._adapterIds.set(serviceAdapter, adapterId);
     }
-    const config = { ...endpointOptions, adapter };
+    const config = { ...endpointOptions, adapter, capabilities: this._capabilities() };
     const key = `${adapterId}|${JSON.stringify(config)}`;
     let rt = this._natives.get(key);
     if (!rt) {
