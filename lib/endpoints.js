@@ -132,7 +132,9 @@ function pairs(flat) {
 // Node http (IncomingMessage / ServerResponse): Node HTTP, Express, NestJS, Next.js Pages Router
 
 function looksLikeFetchRequest(x) {
-  return x && typeof x === 'object' && typeof x.url === 'string' && typeof x.headers?.get === 'function' && typeof x.method === 'string' && !('socket' in x);
+  if (!x || typeof x !== 'object') return false;
+  if (typeof Request !== 'undefined' && x instanceof Request) return true;
+  return typeof x.url === 'string' && typeof x.headers?.get === 'function' && typeof x.method === 'string' && !('socket' in x) && typeof x.arrayBuffer === 'function';
 }
 
 function readNodeBody(req, limit) {
@@ -265,31 +267,45 @@ async function handleNode(options, req, res) {
   }
 }
 
-function nodeHandler(options) {
-  return function copilotRuntimeHandler(req, res) {
-    if (res === undefined && looksLikeFetchRequest(req)) return handleFetch(options, req);
+/**
+ * A server instance shaped like the one @copilotkit/runtime 1.10.6 returns: callable as a Node
+ * request listener `(req, res)` or as a Fetch handler `(request, ...ctx) → Response`, with the
+ * same `handle`, `handleRequest`, `fetch` and `requestListener` members.
+ */
+function serverInstance(options) {
+  const fetchHandler = (input, init) => {
+    const request = input instanceof Request ? input : new Request(String(input instanceof URL ? input.href : input), init);
+    return handleFetch(options, request);
+  };
+  const handle = function copilotRuntimeHandler(req, res) {
+    if (looksLikeFetchRequest(req)) return handleFetch(options, req);
     return handleNode(options, req, res);
   };
+  handle.handle = handle;
+  handle.handleRequest = (request, res) => (looksLikeFetchRequest(request) ? handleFetch(options, request) : handleNode(options, request, res));
+  handle.fetch = (input, init) => fetchHandler(input, init && typeof init === 'object' && !('socket' in init) ? init : undefined);
+  handle.requestListener = (req, res) => handleNode(options, req, res);
+  return handle;
 }
 
 function copilotRuntimeNodeHttpEndpoint(options) {
-  return nodeHandler(options);
+  return serverInstance(options);
 }
 
 function copilotRuntimeNodeExpressEndpoint(options) {
-  return nodeHandler(options);
+  return serverInstance(options);
 }
 
 function copilotRuntimeNestEndpoint(options) {
-  return nodeHandler(options);
+  return serverInstance(options);
 }
 
 function copilotRuntimeNextJSPagesRouterEndpoint(options) {
-  return nodeHandler(options);
+  return serverInstance(options);
 }
 
 function copilotRuntimeNextJSAppRouterEndpoint(options) {
-  const handleRequest = (request) => handleFetch(options, request);
+  const handleRequest = serverInstance(options);
   return { handleRequest, GET: handleRequest, POST: handleRequest, OPTIONS: handleRequest };
 }
 

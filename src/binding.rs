@@ -10,7 +10,6 @@
 //!   pulls the next frames of a streamed body, and `cancel()` — synchronous — aborts everything,
 //!   including the upstream LLM request, the moment the client goes away.
 
-use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
@@ -103,15 +102,7 @@ impl NativeRuntime {
         let cancel = CancellationToken::new();
         let runtime = self.inner.clone();
         let token = cancel.clone();
-        let fut: BoxFuture<'static, HttpResponse> = Box::pin(async move {
-            match AssertUnwindSafe(runtime.handle(req, token)).catch_unwind().await {
-                Ok(resp) => resp,
-                Err(panic) => {
-                    tracing::error!(panic = %panic_message(&panic), "internal error while handling a request");
-                    crate::runtime::internal_error_response()
-                }
-            }
-        });
+        let fut = crate::safety::guard_response(Box::pin(async move { runtime.handle(req, token).await }));
         NativeRequest {
             cancel,
             state: Arc::new(tokio::sync::Mutex::new(RequestState { pending: Some(fut), body: None })),
@@ -163,7 +154,7 @@ impl NativeRequest {
         let body = match resp.body {
             Body::Full(b) => Some(Buffer::from(b.to_vec())),
             Body::Stream(s) => {
-                state.body = Some(guard_stream(s));
+                state.body = Some(s);
                 None
             }
         };
@@ -205,36 +196,5 @@ impl NativeRequest {
             state.body = None;
             state.pending = None;
         }
-    }
-}
-
-/// A body stream that turns a panic inside a producer into the end of the stream (plus a log
-/// line) instead of unwinding into napi.
-fn guard_stream(s: BoxStream<'static, Bytes>) -> BoxStream<'static, Bytes> {
-    AssertUnwindSafe(s)
-        .catch_unwind()
-        .scan(false, |failed, item| {
-            if *failed {
-                return futures_util::future::ready(None);
-            }
-            futures_util::future::ready(match item {
-                Ok(b) => Some(b),
-                Err(panic) => {
-                    *failed = true;
-                    tracing::error!(panic = %panic_message(&panic), "internal error while streaming a response");
-                    None
-                }
-            })
-        })
-        .boxed()
-}
-
-fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
-    if let Some(s) = p.downcast_ref::<&str>() {
-        (*s).to_string()
-    } else if let Some(s) = p.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "panic".into()
     }
 }
