@@ -17,7 +17,7 @@ use futures_util::StreamExt;
 use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
 
-pub use prompt::system_prompt;
+pub use prompt::{has_state as prompt_has_state, system_prompt};
 
 use crate::agui::events::{AguiEvent, MessageDelta, MessageRef, ReasoningMessageStart, RunError, RunFinished, TokenUsage};
 use crate::gemini::{build_request_body, ChatRequest, GeminiClient, GeminiEvent};
