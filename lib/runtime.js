@@ -1,1 +1,267 @@
-module.exports = {};
+// CopilotRuntime and the service adapters. Each holds configuration only: requests are handled by
+// the native runtime, which calls back into the user's functions through `lib/native.js`.
+'use strict';
+
+const { native, makeDispatch } = require('./native');
+const internal = require('./internal');
+
+const MESSAGE_CLASSES = {
+  TextMessage: internal.TextMessage,
+  ActionExecutionMessage: internal.ActionExecutionMessage,
+  ResultMessage: internal.ResultMessage,
+  AgentStateMessage: internal.AgentStateMessage,
+  ImageMessage: internal.ImageMessage,
+};
+
+/** Rebuild the 1.10.6 message classes from the JSON form Rust sends (so `isTextMessage()` works). */
+function toMessages(list) {
+  return (Array.isArray(list) ? list : []).map((m) => {
+    const Cls = MESSAGE_CLASSES[m && m.type];
+    if (!Cls) return m;
+    const { type, ...props } = m;
+    if (typeof props.createdAt === 'string') props.createdAt = new Date(props.createdAt);
+    return new Cls(props);
+  });
+}
+
+/** Turn whatever an error hook or handler threw into a plain Error for the user's callbacks. */
+function toError(payload) {
+  const e = new Error(payload && payload.message ? payload.message : 'copilot-runtime-rs error');
+  if (payload && payload.code) e.code = payload.code;
+  if (payload && payload.name) e.name = payload.name;
+  return e;
+}
+
+class GoogleGenerativeAIAdapter {
+  constructor(options = {}) {
+    this.options = { ...options };
+    this.model = options.model ?? 'gemini-2.5-flash';
+    this.provider = 'google';
+  }
+
+  /** @internal */
+  _nativeConfig() {
+    const o = this.options;
+    return { kind: 'google', model: o.model, apiKey: o.apiKey, apiVersion: o.apiVersion, baseUrl: o.baseUrl };
+  }
+
+  async process() {
+    throw new Error('GoogleGenerativeAIAdapter.process is not called directly with copilot-runtime-rs: pass the adapter to an endpoint factory');
+  }
+}
+
+class EmptyAdapter {
+  /** @internal */
+  _nativeConfig() {
+    return { kind: 'empty' };
+  }
+
+  async process() {
+    throw new Error('EmptyAdapter is not meant to be used with the built-in agent; configure agents or remote endpoints');
+  }
+}
+
+let adapterCounter = 0;
+
+class CopilotRuntime {
+  constructor(params = {}) {
+    this.params = params ?? {};
+    this.onError = this.params.onError;
+    this.middleware = this.params.middleware;
+    this.actions = this.params.actions ?? [];
+    this.agents = this.params.agents ?? {};
+    this.remoteEndpointDefinitions = [...(this.params.remoteEndpoints ?? []), ...(this.params.remoteActions ?? [])];
+    /** @type {Map<string, any>} native runtimes, keyed by endpoint options */
+    this._natives = new Map();
+    this._adapterIds = new WeakMap();
+  }
+
+  /**
+   * 1.10.6 ran the GraphQL resolvers in JS and called this with its internal event source. Here the
+   * whole request runs natively, so there is nothing to call it with: use an endpoint factory.
+   */
+  async processRuntimeRequest() {
+    throw new Error('copilot-runtime-rs processes requests natively: serve the runtime through an endpoint factory (e.g. copilotRuntimeNodeHttpEndpoint) instead of calling processRuntimeRequest');
+  }
+
+  /** The AG-UI agents given in `agents`, as `{ name, id, description }`. */
+  discoverAgentsFromAgui() {
+    const agents = this.agents && typeof this.agents === 'object' && typeof this.agents.then !== 'function' ? this.agents : {};
+    return Object.entries(agents).map(([key, agent]) => ({
+      name: agent?.agentName ?? key,
+      id: agent?.agentId ?? key,
+      description: agent?.description ?? '',
+    }));
+  }
+
+  /** Agents discovered from the CopilotKit remote endpoints (`POST {url}/info`). */
+  async discoverAgentsFromEndpoints(ctx) {
+    return discoverRemoteAgents(this.remoteEndpointDefinitions, ctx);
+  }
+
+  async getAllAgents(ctx) {
+    const remote = await this.discoverAgentsFromEndpoints(ctx);
+    return [...remote, ...this.discoverAgentsFromAgui()];
+  }
+
+  async loadAgentState(ctx, threadId, agentName) {
+    const agents = await this.getAllAgents(ctx);
+    const agent = agents.find((a) => a.name === agentName);
+    if (!agent) {
+      const err = new Error(`Agent '${agentName}' was not found. Available agents are: ${agents.map((a) => a.name).join(', ') || 'none'}`);
+      err.code = 'AGENT_NOT_FOUND';
+      throw err;
+    }
+    if (agent.endpoint && agent.endpoint.url) {
+      const res = await postJson(`${agent.endpoint.url.replace(/\/$/, '')}/agents/state`, { properties: ctx?.properties ?? {}, threadId, name: agentName }, await endpointHeaders(agent.endpoint, ctx));
+      return { threadId, threadExists: !!res.threadExists, state: JSON.stringify(res.state ?? {}), messages: JSON.stringify(res.messages ?? []) };
+    }
+    return { threadId, threadExists: false, state: '{}', messages: '[]' };
+  }
+
+  /** Report a GraphQL-level error to `onError`. A throwing `onError` is ignored. */
+  async errorGraphQLError(error, context) {
+    if (typeof this.onError !== 'function') return;
+    try {
+      await this.onError({
+        type: 'error',
+        timestamp: Date.now(),
+        context: { source: 'runtime', request: { operation: context?.operation, method: 'POST', url: '', startTime: Date.now() }, technical: { environment: process.env.NODE_ENV }, metadata: { cloudConfigPresent: !!context?.cloudConfigPresent, guardrailsEnabled: !!context?.guardrailsEnabled } },
+        error: Object.assign(new Error(error?.message ?? 'GraphQL error'), { code: error?.code, type: error?.type }),
+      });
+    } catch {
+      /* onError must never break the caller */
+    }
+  }
+
+  /** @internal which callbacks exist, so Rust skips the round trip to the others */
+  _capabilities() {
+    const mw = this.middleware ?? {};
+    const actions = this.params.actions;
+    return {
+      actions: typeof actions === 'function' || (Array.isArray(actions) && actions.length > 0),
+      beforeRequest: typeof mw.onBeforeRequest === 'function' || typeof this.params.beforeRequestMiddleware === 'function',
+      afterRequest: typeof mw.onAfterRequest === 'function' || typeof this.params.afterRequestMiddleware === 'function',
+      onError: typeof this.onError === 'function',
+      onStopGeneration: typeof this.params.onStopGeneration === 'function',
+    };
+  }
+
+  /** @internal the callbacks Rust calls for this runtime (see lib/native.js for the contract) */
+  _hooks() {
+    // Actions resolved for a request, kept until Rust says the request is done.
+    const perRequest = new Map();
+    const resolveActions = async ({ requestId, properties, url }) => {
+      const cached = perRequest.get(requestId);
+      if (cached) return cached;
+      const a = this.params.actions;
+      const list = typeof a === 'function' ? await a({ properties: properties ?? {}, url }) : a;
+      const actions = (Array.isArray(list) ? list : []).filter((x) => x && typeof x.name === 'string' && x.available !== 'disabled');
+      perRequest.set(requestId, actions);
+      return actions;
+    };
+    const mw = () => this.middleware ?? {};
+    return {
+      'actions.list': async (p) => (await resolveActions(p)).map((a) => ({
+        name: a.name,
+        description: a.description ?? '',
+        parameters: a.parameters ?? [],
+      })),
+      'actions.execute': async (p) => {
+        const actions = await resolveActions(p);
+        const action = actions.find((a) => a.name === p.name);
+        if (!action) throw new Error(`Unknown server action '${p.name}'`);
+        if (typeof action.handler !== 'function') throw new Error(`Server action '${p.name}' has no handler`);
+        const value = await action.handler(p.arguments ?? {});
+        return { value: value === undefined ? null : value, undefined: value === undefined };
+      },
+      'request.done': async (p) => {
+        perRequest.delete(p.requestId);
+      },
+      'middleware.before': async (p) => {
+        const fn = mw().onBeforeRequest;
+        if (typeof fn === 'function') {
+          await fn({ threadId: p.threadId, runId: p.runId ?? undefined, inputMessages: toMessages(p.inputMessages), properties: p.properties ?? {}, url: p.url });
+        }
+      },
+      'middleware.after': async (p) => {
+        const fn = mw().onAfterRequest;
+        if (typeof fn === 'function') {
+          await fn({
+            threadId: p.threadId,
+            runId: p.runId ?? undefined,
+            inputMessages: toMessages(p.inputMessages),
+            outputMessages: toMessages(p.outputMessages),
+            properties: p.properties ?? {},
+            url: p.url,
+          });
+        }
+      },
+      onError: async (event) => {
+        if (typeof this.onError === 'function') {
+          await this.onError({ ...event, error: toError(event.error) });
+        }
+      },
+      onStopGeneration: async (p) => {
+        const fn = this.params.onStopGeneration;
+        if (typeof fn === 'function') await fn(p);
+      },
+    };
+  }
+
+  /**
+   * @internal The native runtime serving this runtime through `serviceAdapter` with the options of
+   * one endpoint factory. Factories are often called once per request (as the docs do), so the
+   * native runtime is cached per distinct configuration.
+   */
+  _native(serviceAdapter, endpointOptions) {
+    const adapter = serviceAdapter && typeof serviceAdapter._nativeConfig === 'function'
+      ? serviceAdapter._nativeConfig()
+      : { kind: 'empty' };
+    let adapterId = serviceAdapter ? this._adapterIds.get(serviceAdapter) : 0;
+    if (serviceAdapter && adapterId === undefined) {
+      adapterId = ++adapterCounter;
+      this._adapterIds.set(serviceAdapter, adapterId);
+    }
+    const config = { ...endpointOptions, adapter, capabilities: this._capabilities() };
+    const key = `${adapterId}|${JSON.stringify(config)}`;
+    let rt = this._natives.get(key);
+    if (!rt) {
+      const { NativeRuntime } = native();
+      rt = new NativeRuntime(JSON.stringify(config), makeDispatch(this._hooks()));
+      this._natives.set(key, rt);
+    }
+    return rt;
+  }
+}
+
+async function endpointHeaders(endpoint, ctx) {
+  const headers = { 'content-type': 'application/json' };
+  if (typeof endpoint.onBeforeRequest === 'function') {
+    const extra = await endpoint.onBeforeRequest({ ctx });
+    Object.assign(headers, extra?.headers ?? {});
+  }
+  return headers;
+}
+
+async function postJson(url, body, headers) {
+  const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body) });
+  if (!res.ok) throw new Error(`remote endpoint ${url} answered HTTP ${res.status}`);
+  return res.json();
+}
+
+async function discoverRemoteAgents(endpoints, ctx) {
+  const out = [];
+  const seen = new Set();
+  for (const ep of endpoints) {
+    if (!ep || !ep.url || seen.has(ep.url) || ep.type === 'langgraph-platform' || ep.deploymentUrl) continue;
+    seen.add(ep.url);
+    const info = await postJson(`${ep.url.replace(/\/$/, '')}/info`, { properties: ctx?.properties ?? {} }, await endpointHeaders(ep, ctx));
+    for (const a of info.agents ?? []) {
+      out.push({ name: a.name, description: a.description ?? '', id: `ck-${crypto.randomUUID()}`, endpoint: ep });
+    }
+  }
+  return out;
+}
+
+module.exports = { CopilotRuntime, GoogleGenerativeAIAdapter, EmptyAdapter };

@@ -8,7 +8,7 @@ const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
 const debug = process.argv.includes('--debug');
-const cli = require.resolve('@napi-rs/cli/dist/cli.js', { paths: [root] });
+const cli = path.join(path.dirname(require.resolve('@napi-rs/cli/package.json', { paths: [root] })), 'dist', 'cli.js');
 const args = [cli, 'build', '--platform', '--js', 'binding.js', '--dts', 'binding.d.ts'];
 if (!debug) args.push('--release');
 const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });

@@ -4,6 +4,20 @@
 //! engine, all cancellable through a `CancellationToken`) that knows nothing of Node, and a thin
 //! `binding` module that converts types for napi and holds the JavaScript callbacks.
 
-pub mod model;
+pub mod actions;
+pub mod agui;
+pub mod engine;
 pub mod gemini;
 pub mod graphql;
+pub mod hooks;
+pub mod host;
+pub mod http;
+pub mod logging;
+pub mod model;
+pub mod runtime;
+pub mod safety;
+
+mod binding;
+
+#[cfg(test)]
+pub mod testing;

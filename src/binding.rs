@@ -1,0 +1,200 @@
+//! The napi binding: converts between JS values and the core's types, and holds the JS callbacks.
+//!
+//! Shape of the boundary (see `lib/native.js` for the JS half):
+//! * `NativeRuntime(configJson, dispatch)` — one per `CopilotRuntime` + service adapter. `dispatch`
+//!   is the single JS function through which Rust reaches user callbacks: it is held as a *weak*
+//!   thread-safe function (it never keeps the process alive) and called with `call_async_catch`
+//!   (a JS throw becomes an error value, never a fatal exception).
+//! * `runtime.start(method, url, headers, body)` returns a `NativeRequest` at once; `head()` resolves
+//!   with status and headers (and the whole body when it is small and complete), `nextBatch()`
+//!   pulls the next frames of a streamed body, and `cancel()` — synchronous — aborts everything,
+//!   including the upstream LLM request, the moment the client goes away.
+
+use std::sync::Arc;
+
+use bytes::{Bytes, BytesMut};
+use futures_util::future::BoxFuture;
+use futures_util::stream::BoxStream;
+use futures_util::{FutureExt, StreamExt};
+use napi::bindgen_prelude::*;
+use napi::threadsafe_function::ThreadsafeFunction;
+use napi_derive::napi;
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+
+use crate::host::{Host, HostError};
+use crate::http::{Body, HttpRequest, HttpResponse};
+use crate::runtime::Runtime;
+
+/// Largest batch handed to JS in one `nextBatch()` call when several frames are ready at once.
+const MAX_BATCH_BYTES: usize = 64 * 1024;
+
+type DispatchFn = ThreadsafeFunction<(String, String), Promise<String>, (String, String), Status, false, true>;
+
+struct JsHost {
+    dispatch: Arc<DispatchFn>,
+}
+
+impl Host for JsHost {
+    fn call(&self, kind: &str, payload: Value) -> BoxFuture<'static, std::result::Result<Value, HostError>> {
+        let dispatch = self.dispatch.clone();
+        let args = (kind.to_string(), payload.to_string());
+        Box::pin(async move {
+            let promise = dispatch
+                .call_async_catch(args)
+                .await
+                .map_err(|e| HostError { message: e.reason.clone() })?;
+            let text = promise.await.map_err(|e| HostError { message: e.reason.clone() })?;
+            // The JS dispatcher answers {"ok": value} or {"error": "message"}; it never throws.
+            let reply: Value = serde_json::from_str(&text)
+                .map_err(|e| HostError { message: format!("invalid reply from JS callback: {e}") })?;
+            match reply {
+                Value::Object(mut m) => {
+                    if let Some(err) = m.remove("error") {
+                        let message = err.as_str().map(str::to_string).unwrap_or_else(|| err.to_string());
+                        Err(HostError { message })
+                    } else {
+                        Ok(m.remove("ok").unwrap_or(Value::Null))
+                    }
+                }
+                _ => Err(HostError { message: "invalid reply from JS callback".into() }),
+            }
+        })
+    }
+}
+
+#[napi]
+pub struct NativeRuntime {
+    inner: Arc<Runtime>,
+}
+
+#[napi]
+impl NativeRuntime {
+    #[napi(constructor)]
+    pub fn new(config_json: String, dispatch: Option<Function<'_, (String, String), Promise<String>>>) -> Result<Self> {
+        crate::logging::init();
+        let host: Arc<dyn Host> = match dispatch {
+            Some(f) => {
+                let tsfn: DispatchFn = f
+                    .build_threadsafe_function::<(String, String)>()
+                    .callee_handled::<false>()
+                    .weak::<true>()
+                    .build()?;
+                Arc::new(JsHost { dispatch: Arc::new(tsfn) })
+            }
+            None => Arc::new(crate::host::NoHost),
+        };
+        let runtime = Runtime::from_config_json(&config_json, host)
+            .map_err(|e| Error::new(Status::InvalidArg, e))?;
+        Ok(NativeRuntime { inner: Arc::new(runtime) })
+    }
+
+    /// Start handling one HTTP request. Never throws for bad input: protocol errors come back as
+    /// responses in the protocol's own error shape.
+    #[napi]
+    pub fn start(&self, method: String, url: String, headers: Vec<String>, body: Buffer) -> NativeRequest {
+        let mut pairs = Vec::with_capacity(headers.len() / 2);
+        let mut it = headers.into_iter();
+        while let (Some(k), Some(v)) = (it.next(), it.next()) {
+            pairs.push((k.to_ascii_lowercase(), v));
+        }
+        let req = HttpRequest { method, url, headers: pairs, body: Bytes::from(body.to_vec()) };
+        let cancel = CancellationToken::new();
+        let runtime = self.inner.clone();
+        let token = cancel.clone();
+        let fut = crate::safety::guard_response(Box::pin(async move { runtime.handle(req, token).await }));
+        NativeRequest {
+            cancel,
+            state: Arc::new(tokio::sync::Mutex::new(RequestState { pending: Some(fut), body: None })),
+        }
+    }
+}
+
+struct RequestState {
+    pending: Option<BoxFuture<'static, HttpResponse>>,
+    body: Option<BoxStream<'static, Bytes>>,
+}
+
+#[napi(object)]
+pub struct ResponseHead {
+    pub status: u32,
+    /// Flat `[name, value, name, value, …]` list (names may repeat).
+    pub headers: Vec<String>,
+    /// The whole body when it is complete; `undefined` when it streams through `nextBatch()`.
+    pub body: Option<Buffer>,
+}
+
+#[napi]
+pub struct NativeRequest {
+    cancel: CancellationToken,
+    state: Arc<tokio::sync::Mutex<RequestState>>,
+}
+
+#[napi]
+impl NativeRequest {
+    /// Resolve with the response status and headers.
+    #[napi]
+    pub async fn head(&self) -> Result<ResponseHead> {
+        let mut state = self.state.lock().await;
+        let fut = state
+            .pending
+            .take()
+            .ok_or_else(|| Error::new(Status::GenericFailure, "head() called twice"))?;
+        let resp = tokio::select! {
+            r = fut => r,
+            _ = self.cancel.cancelled() => {
+                return Ok(ResponseHead { status: 499, headers: vec![], body: Some(Buffer::from(Vec::new())) });
+            }
+        };
+        let mut headers = Vec::with_capacity(resp.headers.len() * 2);
+        for (k, v) in resp.headers {
+            headers.push(k);
+            headers.push(v);
+        }
+        let body = match resp.body {
+            Body::Full(b) => Some(Buffer::from(b.to_vec())),
+            Body::Stream(s) => {
+                state.body = Some(s);
+                None
+            }
+        };
+        Ok(ResponseHead { status: resp.status as u32, headers, body })
+    }
+
+    /// The next frames of a streamed body (several when more are ready), or `null` at the end.
+    #[napi]
+    pub async fn next_batch(&self) -> Result<Option<Buffer>> {
+        let mut state = self.state.lock().await;
+        let Some(stream) = state.body.as_mut() else { return Ok(None) };
+        let first = tokio::select! {
+            item = stream.next() => item,
+            _ = self.cancel.cancelled() => None,
+        };
+        let Some(first) = first else {
+            state.body = None; // drop the producer: this releases the upstream request
+            return Ok(None);
+        };
+        let mut buf = BytesMut::from(&first[..]);
+        while buf.len() < MAX_BATCH_BYTES {
+            match stream.next().now_or_never() {
+                Some(Some(more)) => buf.extend_from_slice(&more),
+                Some(None) => {
+                    state.body = None;
+                    break;
+                }
+                None => break,
+            }
+        }
+        Ok(Some(Buffer::from(buf.to_vec())))
+    }
+
+    /// Abort the request: the client went away or the host gave up. Synchronous and idempotent.
+    #[napi]
+    pub fn cancel(&self) {
+        self.cancel.cancel();
+        if let Ok(mut state) = self.state.try_lock() {
+            state.body = None;
+            state.pending = None;
+        }
+    }
+}

@@ -1,0 +1,327 @@
+//! The user's callbacks seen from the engine: server-side actions as a [`ToolExecutor`],
+//! middleware, `onError` and `onStopGeneration`, all reached through the [`Host`]. Also the
+//! transcript of a run in the 1.10.6 message shape those callbacks receive.
+
+use std::sync::Arc;
+
+use futures_util::future::BoxFuture;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::agui::AguiEvent;
+use crate::engine::{ToolExecutor, ToolOutcome};
+use crate::host::{Host, HostError};
+use crate::model::{Message, Tool, UserPart};
+
+/// Which callbacks the user configured (sent by the JS shim), so absent ones cost nothing.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Capabilities {
+    pub actions: bool,
+    pub before_request: bool,
+    pub after_request: bool,
+    pub on_error: bool,
+    pub on_stop_generation: bool,
+}
+
+/// The callbacks of one request.
+#[derive(Clone)]
+pub struct RequestHooks {
+    pub host: Arc<dyn Host>,
+    pub caps: Capabilities,
+    pub request_id: String,
+    pub properties: Value,
+    pub url: String,
+}
+
+impl RequestHooks {
+    pub fn new(host: Arc<dyn Host>, caps: Capabilities, properties: Value, url: String) -> Self {
+        RequestHooks { host, caps, request_id: uuid::Uuid::new_v4().to_string(), properties, url }
+    }
+
+    /// The server-side actions for this request, as tools (CopilotKit parameters → JSON Schema).
+    pub async fn server_tools(&self) -> Result<Vec<Tool>, HostError> {
+        if !self.caps.actions {
+            return Ok(vec![]);
+        }
+        let list = self
+            .host
+            .call("actions.list", json!({"requestId": self.request_id, "properties": self.properties, "url": self.url}))
+            .await?;
+        Ok(list
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|t| {
+                        Some(Tool {
+                            name: t.get("name")?.as_str()?.to_string(),
+                            description: t.get("description").and_then(Value::as_str).unwrap_or("").to_string(),
+                            parameters: crate::actions::parameters_to_json_schema(t.get("parameters").unwrap_or(&Value::Null)),
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    pub async fn before_request(&self, thread_id: &str, run_id: Option<&str>, input: &[Message]) -> Result<(), HostError> {
+        if !self.caps.before_request {
+            return Ok(());
+        }
+        self.host
+            .call(
+                "middleware.before",
+                json!({"threadId": thread_id, "runId": run_id, "inputMessages": legacy_messages(input), "properties": self.properties, "url": self.url}),
+            )
+            .await
+            .map(|_| ())
+    }
+
+    /// `onAfterRequest`, not awaited by the caller's stream: failures are logged only.
+    pub fn after_request(&self, thread_id: &str, run_id: Option<&str>, input: &[Message], output: Vec<Value>) {
+        if !self.caps.after_request {
+            return;
+        }
+        let payload = json!({"threadId": thread_id, "runId": run_id, "inputMessages": legacy_messages(input), "outputMessages": output, "properties": self.properties, "url": self.url});
+        let host = self.host.clone();
+        tokio::spawn(async move {
+            if let Err(e) = host.call("middleware.after", payload).await {
+                tracing::warn!("onAfterRequest failed: {e}");
+            }
+        });
+    }
+
+    pub fn on_error(&self, event: Value) {
+        report_error(&self.host, self.caps, event);
+    }
+
+    pub fn on_stop(&self, payload: Value) {
+        if !self.caps.on_stop_generation {
+            return;
+        }
+        let host = self.host.clone();
+        tokio::spawn(async move {
+            if let Err(e) = host.call("onStopGeneration", payload).await {
+                tracing::warn!("onStopGeneration failed: {e}");
+            }
+        });
+    }
+
+    /// Tell the shim the request is over (it drops what it cached for it).
+    pub fn done(&self) {
+        if !self.caps.actions {
+            return;
+        }
+        let host = self.host.clone();
+        let id = self.request_id.clone();
+        tokio::spawn(async move {
+            let _ = host.call("request.done", json!({"requestId": id})).await;
+        });
+    }
+}
+
+/// Send an error event to the user's `onError` (never awaited; a throwing `onError` is logged).
+pub fn report_error(host: &Arc<dyn Host>, caps: Capabilities, event: Value) {
+    if !caps.on_error {
+        return;
+    }
+    let host = host.clone();
+    tokio::spawn(async move {
+        if let Err(e) = host.call("onError", event).await {
+            tracing::warn!("onError handler failed: {e}");
+        }
+    });
+}
+
+impl ToolExecutor for RequestHooks {
+    fn execute(&self, name: &str, arguments: Value, _tool_call_id: &str) -> BoxFuture<'static, ToolOutcome> {
+        let host = self.host.clone();
+        let payload = json!({"requestId": self.request_id, "name": name, "arguments": arguments, "properties": self.properties, "url": self.url});
+        Box::pin(async move {
+            match host.call("actions.execute", payload).await {
+                Ok(v) => {
+                    if v.get("undefined").and_then(Value::as_bool) == Some(true) {
+                        Ok(String::new())
+                    } else {
+                        Ok(crate::actions::encode_result(v.get("value")))
+                    }
+                }
+                Err(e) => Err(e.message),
+            }
+        })
+    }
+}
+
+fn now_iso() -> String {
+    // RFC 3339 with milliseconds, UTC (what `new Date().toISOString()` gives).
+    let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    iso_from_millis(d.as_millis() as i64)
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.mmmZ` for a Unix time in milliseconds.
+pub fn iso_from_millis(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let millis = ms.rem_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil from days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{millis:03}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+/// The 1.10.6 message objects (`TextMessage`, `ActionExecutionMessage`, …) that middleware sees,
+/// as JSON the shim turns back into classes.
+pub fn legacy_messages(messages: &[Message]) -> Vec<Value> {
+    let now = now_iso();
+    let mut out = Vec::new();
+    for m in messages {
+        match m {
+            Message::User { id, parts } => {
+                let mut text = String::new();
+                for p in parts {
+                    match p {
+                        UserPart::Text(t) => text.push_str(t),
+                        UserPart::Data { mime_type, data } => out.push(json!({"type": "ImageMessage", "id": id, "createdAt": now, "format": mime_type.trim_start_matches("image/"), "bytes": data, "role": "user"})),
+                        UserPart::Url { .. } => {}
+                    }
+                }
+                if !text.is_empty() || parts.is_empty() {
+                    out.push(json!({"type": "TextMessage", "id": id, "createdAt": now, "role": "user", "content": text}));
+                }
+            }
+            Message::Assistant { id, content, tool_calls } => {
+                if let Some(c) = content.as_ref().filter(|c| !c.is_empty()) {
+                    out.push(json!({"type": "TextMessage", "id": id, "createdAt": now, "role": "assistant", "content": c}));
+                }
+                for tc in tool_calls {
+                    let args: Value = serde_json::from_str(&tc.function.arguments).unwrap_or_else(|_| json!({}));
+                    out.push(json!({"type": "ActionExecutionMessage", "id": tc.id, "createdAt": now, "name": tc.function.name, "arguments": args, "parentMessageId": id}));
+                }
+            }
+            Message::Tool { id, tool_call_id, content, .. } => {
+                let name = messages
+                    .iter()
+                    .find_map(|m| match m {
+                        Message::Assistant { tool_calls, .. } => tool_calls.iter().find(|t| &t.id == tool_call_id).map(|t| t.function.name.clone()),
+                        _ => None,
+                    })
+                    .unwrap_or_default();
+                out.push(json!({"type": "ResultMessage", "id": id, "createdAt": now, "actionExecutionId": tool_call_id, "actionName": name, "result": content}));
+            }
+            Message::System { id, content } | Message::Developer { id, content } => {
+                let role = if matches!(m, Message::System { .. }) { "system" } else { "developer" };
+                out.push(json!({"type": "TextMessage", "id": id, "createdAt": now, "role": role, "content": content}));
+            }
+            Message::Other { .. } => {}
+        }
+    }
+    out
+}
+
+/// Assembles the output messages of a run from its events, for `onAfterRequest`.
+#[derive(Default)]
+pub struct Transcript {
+    messages: Vec<Value>,
+    failed: bool,
+}
+
+impl Transcript {
+    pub fn observe(&mut self, ev: &AguiEvent) {
+        let now = now_iso();
+        match ev {
+            AguiEvent::TextMessageStart(s) => self.messages.push(json!({"type": "TextMessage", "id": s.message_id, "createdAt": now, "role": "assistant", "content": ""})),
+            AguiEvent::TextMessageContent(d) => {
+                if let Some(m) = self.find(&d.message_id, "TextMessage") {
+                    let c = m["content"].as_str().unwrap_or("").to_string() + &d.delta;
+                    m["content"] = Value::String(c);
+                }
+            }
+            AguiEvent::ToolCallStart(s) => self.messages.push(json!({"type": "ActionExecutionMessage", "id": s.tool_call_id, "createdAt": now, "name": s.tool_call_name, "arguments": "", "parentMessageId": s.parent_message_id})),
+            AguiEvent::ToolCallArgs(a) => {
+                if let Some(m) = self.find(&a.tool_call_id, "ActionExecutionMessage") {
+                    let c = m["arguments"].as_str().unwrap_or("").to_string() + &a.delta;
+                    m["arguments"] = Value::String(c);
+                }
+            }
+            AguiEvent::ToolCallResult(r) => {
+                let name = self
+                    .messages
+                    .iter()
+                    .find(|m| m["type"] == "ActionExecutionMessage" && m["id"] == r.tool_call_id.as_str())
+                    .and_then(|m| m["name"].as_str())
+                    .unwrap_or("")
+                    .to_string();
+                self.messages.push(json!({"type": "ResultMessage", "id": format!("result-{}", r.tool_call_id), "createdAt": now, "actionExecutionId": r.tool_call_id, "actionName": name, "result": r.content}));
+            }
+            AguiEvent::RunError(_) | AguiEvent::Fault(_) => self.failed = true,
+            _ => {}
+        }
+    }
+
+    fn find(&mut self, id: &str, ty: &str) -> Option<&mut Value> {
+        self.messages.iter_mut().rev().find(|m| m["type"] == ty && m["id"] == id)
+    }
+
+    pub fn failed(&self) -> bool {
+        self.failed
+    }
+
+    pub fn into_messages(self) -> Vec<Value> {
+        self.messages
+    }
+}
+
+/// Drop `None`s from a JSON object (for optional fields in hook payloads).
+pub fn compact(mut v: Value) -> Value {
+    if let Value::Object(m) = &mut v {
+        let keys: Vec<String> = m.iter().filter(|(_, v)| v.is_null()).map(|(k, _)| k.clone()).collect();
+        for k in keys {
+            m.remove(&k);
+        }
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_dates_match_javascript() {
+        assert_eq!(iso_from_millis(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(iso_from_millis(1_795_552_840_776), "2026-11-24T20:40:40.776Z");
+        assert_eq!(iso_from_millis(951_782_400_000), "2000-02-29T00:00:00.000Z");
+    }
+
+    #[test]
+    fn transcript_assembles_text_calls_and_results() {
+        let mut t = Transcript::default();
+        for e in [
+            AguiEvent::text_start("m1"),
+            AguiEvent::text_content("m1", "Hel"),
+            AguiEvent::text_content("m1", "lo"),
+            AguiEvent::text_end("m1"),
+            AguiEvent::tool_start("c1", "weather", Some("m1".into())),
+            AguiEvent::tool_args("c1", "{\"city\":"),
+            AguiEvent::tool_args("c1", "\"Paris\"}"),
+            AguiEvent::tool_end("c1"),
+            AguiEvent::tool_result("r1", "c1", "sunny"),
+        ] {
+            t.observe(&e);
+        }
+        let m = t.into_messages();
+        assert_eq!(m[0]["content"], "Hello");
+        assert_eq!(m[1]["arguments"], "{\"city\":\"Paris\"}");
+        assert_eq!(m[2]["id"], "result-c1");
+        assert_eq!(m[2]["actionName"], "weather");
+    }
+}

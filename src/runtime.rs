@@ -1,0 +1,279 @@
+//! The runtime core: configuration and the single `handle(request) → response` entry point that
+//! every host adapter calls. It tells the two client generations apart and routes the request to
+//! the GraphQL or the AG-UI protocol handler; both run the same built-in agent (the engine).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use futures_util::stream::BoxStream;
+use futures_util::StreamExt;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tokio_util::sync::CancellationToken;
+
+use crate::agui::{self, AgentInfo, AgentProvider, AguiContext, AguiEvent, CorsConfig, CorsOrigin, InMemoryThreadStore, RunContext, StoreLimits, ThreadStore};
+use crate::engine::{self, EngineRun, ServerTools};
+use crate::gemini::{GeminiClient, GeminiConfig};
+use crate::hooks::{Capabilities, RequestHooks, Transcript};
+use crate::host::Host;
+use crate::http::{HttpRequest, HttpResponse};
+
+/// Version reported to AG-UI clients in `info`.
+pub const AGUI_VERSION: &str = "1.75.0";
+/// Version reported to GraphQL clients (`X-CopilotKit-Runtime-Version`).
+pub const GRAPHQL_VERSION: &str = "1.10.6";
+
+/// Runtime configuration, sent by the JS shim as JSON.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RuntimeConfig {
+    pub base_path: Option<String>,
+    pub adapter: AdapterConfig,
+    pub cors: Option<CorsOptions>,
+    pub capabilities: Capabilities,
+    /// Server-side `properties` of the endpoint factory (merged under the client's).
+    pub properties: Option<Value>,
+    /// Model calls allowed per AG-UI run (default [`engine::DEFAULT_MAX_STEPS`]).
+    pub max_steps: Option<usize>,
+    /// SSE keep-alive interval in seconds (default 15; 0 disables).
+    pub keep_alive_seconds: Option<u64>,
+    pub thread_store: Option<StoreOptions>,
+    pub body_limit: Option<usize>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct AdapterConfig {
+    /// `google` or `empty`.
+    pub kind: String,
+    pub model: Option<String>,
+    pub api_key: Option<String>,
+    pub api_version: Option<String>,
+    pub base_url: Option<String>,
+    pub max_retries: Option<u32>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct CorsOptions {
+    pub enabled: bool,
+    pub origin: Option<Value>,
+    pub credentials: bool,
+}
+
+impl Default for CorsOptions {
+    fn default() -> Self {
+        CorsOptions { enabled: true, origin: None, credentials: false }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "camelCase", default)]
+pub struct StoreOptions {
+    pub max_threads: Option<usize>,
+    pub max_runs_per_thread: Option<usize>,
+    pub max_bytes: Option<usize>,
+}
+
+/// Thread stores are process-wide (like the JS runtime's), one per distinct set of limits, so
+/// every endpoint of the process can replay and stop every thread.
+fn shared_store(opts: StoreOptions) -> Arc<InMemoryThreadStore> {
+    static STORES: OnceLock<Mutex<HashMap<StoreOptions, Arc<InMemoryThreadStore>>>> = OnceLock::new();
+    let mut map = STORES.get_or_init(Default::default).lock().unwrap_or_else(|p| p.into_inner());
+    map.entry(opts)
+        .or_insert_with(|| {
+            let d = StoreLimits::default();
+            Arc::new(InMemoryThreadStore::new(StoreLimits {
+                max_threads: opts.max_threads.unwrap_or(d.max_threads),
+                max_runs_per_thread: opts.max_runs_per_thread.unwrap_or(d.max_runs_per_thread),
+                max_bytes: opts.max_bytes.unwrap_or(d.max_bytes),
+            }))
+        })
+        .clone()
+}
+
+/// What every protocol handler shares: the user's callbacks and the built-in agent's model.
+pub struct Shared {
+    pub config: RuntimeConfig,
+    pub host: Arc<dyn Host>,
+    /// `None` with `EmptyAdapter`: there is no built-in agent then.
+    pub gemini: Option<GeminiClient>,
+}
+
+pub struct Runtime {
+    pub shared: Arc<Shared>,
+    agui: AguiContext,
+}
+
+impl Runtime {
+    pub fn from_config_json(json: &str, host: Arc<dyn Host>) -> Result<Self, String> {
+        let config: RuntimeConfig =
+            serde_json::from_str(json).map_err(|e| format!("invalid copilot-runtime-rs configuration: {e}"))?;
+        Ok(Self::new(config, host))
+    }
+
+    pub fn new(config: RuntimeConfig, host: Arc<dyn Host>) -> Self {
+        let gemini = (config.adapter.kind != "empty").then(|| {
+            let a = &config.adapter;
+            let mut cfg = GeminiConfig::from_options(a.model.clone(), a.api_key.clone(), a.api_version.clone(), a.base_url.clone());
+            if let Some(r) = a.max_retries {
+                cfg.max_retries = r;
+            }
+            GeminiClient::new(cfg)
+        });
+        let base_path = config.base_path.clone().unwrap_or_else(|| "/".into());
+        let shared = Arc::new(Shared { config: config.clone(), host: host.clone(), gemini });
+        let provider: Arc<dyn AgentProvider> = Arc::new(BuiltInProvider { shared: shared.clone() });
+        let mut agui = AguiContext::new(base_path, provider);
+        agui.version = AGUI_VERSION.into();
+        agui.store = shared_store(config.thread_store.unwrap_or_default()) as Arc<dyn ThreadStore>;
+        agui.telemetry_disabled = telemetry_disabled();
+        if let Some(s) = config.keep_alive_seconds {
+            agui.keepalive = Duration::from_secs(s);
+        }
+        if let Some(c) = &config.cors {
+            agui.cors = cors_config(c);
+        }
+        let caps = config.capabilities;
+        let hook_host = host.clone();
+        agui.on_error = Some(Arc::new(move |ev: agui::ErrorEvent| {
+            crate::hooks::report_error(&hook_host, caps, ev.to_json());
+        }));
+        Runtime { shared, agui }
+    }
+
+    pub async fn handle(&self, req: HttpRequest, cancel: CancellationToken) -> HttpResponse {
+        agui::handle(req, &self.agui, cancel).await
+    }
+}
+
+fn telemetry_disabled() -> bool {
+    ["COPILOTKIT_TELEMETRY_DISABLED", "DO_NOT_TRACK"]
+        .iter()
+        .any(|k| std::env::var(k).map(|v| v == "true" || v == "1").unwrap_or(false))
+}
+
+fn cors_config(c: &CorsOptions) -> CorsConfig {
+    let origin = match &c.origin {
+        Some(Value::String(s)) if s != "*" => CorsOrigin::Exact(s.clone()),
+        Some(Value::Array(list)) => CorsOrigin::AllowList(list.iter().filter_map(|v| v.as_str().map(str::to_string)).collect()),
+        _ => CorsOrigin::Any,
+    };
+    CorsConfig { enabled: c.enabled, origin, credentials: c.credentials, ..CorsConfig::default() }
+}
+
+/// The response for an unexpected internal failure: no detail leaves the process.
+pub fn internal_error_response() -> HttpResponse {
+    HttpResponse::json(500, &json!({"error": "internal_error"}))
+}
+
+/// Merge the endpoint's server-side `properties` under the client's.
+pub fn merge_properties(server: Option<&Value>, client: Option<&Value>) -> Value {
+    let mut out = serde_json::Map::new();
+    for v in [server, client].into_iter().flatten() {
+        if let Value::Object(m) = v {
+            for (k, v) in m {
+                out.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    Value::Object(out)
+}
+
+/// The built-in agent (`default`) of AG-UI clients.
+struct BuiltInProvider {
+    shared: Arc<Shared>,
+}
+
+impl AgentProvider for BuiltInProvider {
+    fn agents(&self) -> BoxFuture<'_, Result<Vec<AgentInfo>, String>> {
+        let has_default = self.shared.gemini.is_some();
+        Box::pin(async move {
+            Ok(if has_default {
+                vec![AgentInfo {
+                    id: "default".into(),
+                    name: "default".into(),
+                    description: String::new(),
+                    class_name: "BuiltInAgent".into(),
+                    capabilities: Some(json!({"tools": {"supported": true, "clientProvided": true}, "transport": {"streaming": true}, "humanInTheLoop": {"interrupts": true}})),
+                }]
+            } else {
+                vec![]
+            })
+        })
+    }
+
+    fn run(&self, ctx: RunContext) -> BoxStream<'static, AguiEvent> {
+        let shared = self.shared.clone();
+        let Some(client) = shared.gemini.clone() else {
+            return futures_util::stream::iter([AguiEvent::Fault("No service adapter configured for the default agent".into())]).boxed();
+        };
+        async_stream::stream! {
+            let input = ctx.input;
+            let url = request_url(&ctx.headers, shared.config.base_path.as_deref().unwrap_or("/"));
+            let properties = merge_properties(shared.config.properties.as_ref(), input.forwarded_props.as_ref());
+            let hooks = RequestHooks::new(shared.host.clone(), shared.config.capabilities, properties, url);
+            let tools = tokio::select! {
+                t = hooks.server_tools() => t,
+                _ = ctx.cancel.cancelled() => return,
+            };
+            let server_tools = match tools {
+                Ok(t) => t,
+                Err(e) => {
+                    hooks.done();
+                    yield AguiEvent::run_error(format!("Server actions could not be resolved: {e}"), Some("ACTIONS_FAILED"));
+                    return;
+                }
+            };
+            let before = tokio::select! {
+                r = hooks.before_request(&input.thread_id, Some(&input.run_id), &input.messages) => r,
+                _ = ctx.cancel.cancelled() => return,
+            };
+            if let Err(e) = before {
+                hooks.done();
+                yield AguiEvent::run_error(format!("Request rejected by onBeforeRequest: {e}"), Some("MIDDLEWARE_REJECTED"));
+                return;
+            }
+            let state = input.state.clone().filter(engine::prompt_has_state);
+            let run = EngineRun {
+                thread_id: input.thread_id.clone(),
+                run_id: input.run_id.clone(),
+                system: engine::system_prompt(None, &input.context, state.as_ref()),
+                messages: input.messages.clone(),
+                frontend_tools: input.tools.clone(),
+                server_tools: ServerTools { tools: server_tools, executor: Some(Arc::new(hooks.clone())) },
+                state_tools: state.is_some(),
+                params: Default::default(),
+                max_steps: shared.config.max_steps.unwrap_or(engine::DEFAULT_MAX_STEPS),
+            };
+            let mut transcript = Transcript::default();
+            let mut events = engine::run(client, run, ctx.cancel.clone());
+            let mut finished = false;
+            while let Some(ev) = events.next().await {
+                transcript.observe(&ev);
+                finished |= ev.is_terminal();
+                yield ev;
+            }
+            if !finished {
+                hooks.on_stop(json!({"threadId": input.thread_id, "runId": input.run_id, "url": hooks.url, "agentName": ctx.agent_id}));
+            }
+            if finished && !transcript.failed() {
+                hooks.after_request(&input.thread_id, Some(&input.run_id), &input.messages, transcript.into_messages());
+            }
+            hooks.done();
+        }
+        .boxed()
+    }
+}
+
+/// The absolute URL of the endpoint as the client reached it (for `actions({url})` and middleware).
+pub fn request_url(headers: &[(String, String)], path: &str) -> String {
+    let get = |n: &str| headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(n)).map(|(_, v)| v.as_str());
+    let proto = get("x-forwarded-proto").and_then(|p| p.split(',').next()).unwrap_or("http").trim().to_string();
+    match get("x-forwarded-host").or_else(|| get("host")) {
+        Some(host) => format!("{proto}://{}{path}", host.split(',').next().unwrap_or(host).trim()),
+        None => path.to_string(),
+    }
+}
