@@ -211,13 +211,41 @@ pub struct FieldDefinition {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum TypeSystemDefinition {
-    Schema { pos: Pos, operation_types: Vec<(OperationKind, String)> },
-    Scalar { pos: Pos, name: String },
-    Object { pos: Pos, name: String, interfaces: Vec<String>, fields: Vec<FieldDefinition> },
-    Interface { pos: Pos, name: String, interfaces: Vec<String>, fields: Vec<FieldDefinition> },
-    Union { pos: Pos, name: String, members: Vec<String> },
-    Enum { pos: Pos, name: String, values: Vec<String> },
-    InputObject { pos: Pos, name: String, fields: Vec<InputValueDefinition> },
+    Schema {
+        pos: Pos,
+        operation_types: Vec<(OperationKind, String)>,
+    },
+    Scalar {
+        pos: Pos,
+        name: String,
+    },
+    Object {
+        pos: Pos,
+        name: String,
+        interfaces: Vec<String>,
+        fields: Vec<FieldDefinition>,
+    },
+    Interface {
+        pos: Pos,
+        name: String,
+        interfaces: Vec<String>,
+        fields: Vec<FieldDefinition>,
+    },
+    Union {
+        pos: Pos,
+        name: String,
+        members: Vec<String>,
+    },
+    Enum {
+        pos: Pos,
+        name: String,
+        values: Vec<String>,
+    },
+    InputObject {
+        pos: Pos,
+        name: String,
+        fields: Vec<InputValueDefinition>,
+    },
     Directive {
         pos: Pos,
         name: String,
@@ -298,7 +326,10 @@ pub fn print_value(v: &Value) -> String {
         ValueKind::Null => "null".into(),
         ValueKind::Enum(n) => n.clone(),
         ValueKind::List(items) => {
-            format!("[{}]", items.iter().map(print_value).collect::<Vec<_>>().join(", "))
+            format!(
+                "[{}]",
+                items.iter().map(print_value).collect::<Vec<_>>().join(", ")
+            )
         }
         ValueKind::Object(fields) => format!(
             "{{{}}}",

@@ -52,7 +52,10 @@ pub fn sse_complete() -> Bytes {
 }
 
 /// The payloads of an execution as one stream (initial first).
-pub fn payload_stream(initial: ExecutionPayload, rest: Option<IncrementalStream>) -> BoxStream<ExecutionPayload> {
+pub fn payload_stream(
+    initial: ExecutionPayload,
+    rest: Option<IncrementalStream>,
+) -> BoxStream<ExecutionPayload> {
     let first = stream::once(async move { initial });
     match rest {
         Some(r) => first.chain(r).boxed(),
@@ -84,7 +87,9 @@ pub fn encode_sse(payloads: BoxStream<ExecutionPayload>, keep_alive: Duration) -
         }
     };
     // Payloads end the merged stream: wrap them so their end is observable.
-    let payload_events = payloads.map(|p| Some(Ev::Payload(p))).chain(stream::once(async { None }));
+    let payload_events = payloads
+        .map(|p| Some(Ev::Payload(p)))
+        .chain(stream::once(async { None }));
     let merged = stream::select(payload_events, pings.map(Some))
         .take_while(|e| futures_util::future::ready(e.is_some()))
         .filter_map(|e| async move { e });

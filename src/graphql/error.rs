@@ -47,7 +47,10 @@ pub struct GraphQLError {
 
 impl GraphQLError {
     pub fn new(message: impl Into<String>) -> Self {
-        GraphQLError { message: message.into(), ..Default::default() }
+        GraphQLError {
+            message: message.into(),
+            ..Default::default()
+        }
     }
 
     pub fn at(mut self, pos: Pos) -> Self {

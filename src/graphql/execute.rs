@@ -22,7 +22,10 @@ use futures_util::stream::FuturesUnordered;
 use futures_util::{FutureExt, Stream, StreamExt};
 use serde_json::{Map, Value as Json};
 
-use super::ast::{Directive, Field, FragmentDefinition, OperationDefinition, OperationKind, Selection, SelectionSet, Type};
+use super::ast::{
+    Directive, Field, FragmentDefinition, OperationDefinition, OperationKind, Selection,
+    SelectionSet, Type,
+};
 use super::error::{errors_to_json, path_to_json, GraphQLError, PathSeg, Pos};
 use super::resolved::{BoxStream, FieldError, JsonObject, ObjectSource, Resolved};
 use super::schema::{schema, Schema, TypeDef, TypeKind};
@@ -51,7 +54,9 @@ impl PreparedOperation {
     }
 
     fn directive_enabled(&self, d: &Directive) -> bool {
-        let Some(def) = schema().directives.get(&d.name) else { return false };
+        let Some(def) = schema().directives.get(&d.name) else {
+            return false;
+        };
         match argument_values(schema(), &def.args, &d.arguments, &self.variables, d.pos) {
             Ok(args) => args.get("if") != Some(&Json::Bool(false)),
             Err(_) => false,
@@ -61,17 +66,28 @@ impl PreparedOperation {
     fn set_uses_incremental(&self, set: &SelectionSet, visited: &mut HashSet<String>) -> bool {
         set.items.iter().any(|sel| match sel {
             Selection::Field(f) => {
-                f.directives.iter().any(|d| d.name == "stream" && self.directive_enabled(d))
-                    || f.selection_set.as_ref().is_some_and(|s| self.set_uses_incremental(s, visited))
+                f.directives
+                    .iter()
+                    .any(|d| d.name == "stream" && self.directive_enabled(d))
+                    || f.selection_set
+                        .as_ref()
+                        .is_some_and(|s| self.set_uses_incremental(s, visited))
             }
             Selection::InlineFragment(i) => {
-                i.directives.iter().any(|d| d.name == "defer" && self.directive_enabled(d))
+                i.directives
+                    .iter()
+                    .any(|d| d.name == "defer" && self.directive_enabled(d))
                     || self.set_uses_incremental(&i.selection_set, visited)
             }
             Selection::FragmentSpread(s) => {
-                s.directives.iter().any(|d| d.name == "defer" && self.directive_enabled(d))
+                s.directives
+                    .iter()
+                    .any(|d| d.name == "defer" && self.directive_enabled(d))
                     || (visited.insert(s.name.clone())
-                        && self.fragments.get(&s.name).is_some_and(|f| self.set_uses_incremental(&f.selection_set, visited)))
+                        && self
+                            .fragments
+                            .get(&s.name)
+                            .is_some_and(|f| self.set_uses_incremental(&f.selection_set, visited)))
             }
         })
     }
@@ -135,7 +151,15 @@ impl ExecutionPayload {
             m.insert("data".into(), d.clone());
         }
         if !self.incremental.is_empty() {
-            m.insert("incremental".into(), Json::Array(self.incremental.iter().map(IncrementalEntry::to_json).collect()));
+            m.insert(
+                "incremental".into(),
+                Json::Array(
+                    self.incremental
+                        .iter()
+                        .map(IncrementalEntry::to_json)
+                        .collect(),
+                ),
+            );
         }
         if let Some(h) = self.has_next {
             m.insert("hasNext".into(), Json::Bool(h));
@@ -155,14 +179,18 @@ pub fn apply_incremental(data: &mut Json, payload: &ExecutionPayload) {
     for entry in &payload.incremental {
         match &entry.kind {
             EntryKind::Defer(d) => {
-                if let (Some(Json::Object(t)), Json::Object(src)) = (lookup_mut(data, &entry.path), d) {
+                if let (Some(Json::Object(t)), Json::Object(src)) =
+                    (lookup_mut(data, &entry.path), d)
+                {
                     for (k, v) in src {
                         merge_value(t.entry(k.clone()).or_insert(Json::Null), v.clone());
                     }
                 }
             }
             EntryKind::Stream(Json::Array(items)) => {
-                let Some((PathSeg::Index(start), list_path)) = entry.path.split_last() else { continue };
+                let Some((PathSeg::Index(start), list_path)) = entry.path.split_last() else {
+                    continue;
+                };
                 if let Some(Json::Array(list)) = lookup_mut(data, list_path) {
                     for (k, item) in items.iter().enumerate() {
                         let at = start + k;
@@ -241,10 +269,18 @@ struct Out {
 
 impl Out {
     fn value(v: Json) -> Out {
-        Out { value: Some(v), errors: vec![], records: vec![] }
+        Out {
+            value: Some(v),
+            errors: vec![],
+            records: vec![],
+        }
     }
     fn error(e: GraphQLError) -> Out {
-        Out { value: None, errors: vec![e], records: vec![] }
+        Out {
+            value: None,
+            errors: vec![e],
+            records: vec![],
+        }
     }
 }
 
@@ -292,7 +328,11 @@ pub struct ExecutionOutput {
 ///
 /// With `incremental == false`, `@defer` and `@stream` are ignored: everything is awaited and the
 /// result is a single payload with the deferred/streamed data in place.
-pub async fn execute(op: &PreparedOperation, mut root: Box<dyn ObjectSource>, incremental: bool) -> ExecutionOutput {
+pub async fn execute(
+    op: &PreparedOperation,
+    mut root: Box<dyn ObjectSource>,
+    incremental: bool,
+) -> ExecutionOutput {
     let s = schema();
     let ctx = Arc::new(Ctx {
         schema: s,
@@ -307,20 +347,45 @@ pub async fn execute(op: &PreparedOperation, mut root: Box<dyn ObjectSource>, in
             op.operation.kind.as_str()
         ))
         .at(op.operation.pos);
-        return ExecutionOutput { initial: ExecutionPayload { errors: vec![e], ..Default::default() }, subsequent: None };
+        return ExecutionOutput {
+            initial: ExecutionPayload {
+                errors: vec![e],
+                ..Default::default()
+            },
+            subsequent: None,
+        };
     };
     let serial = op.operation.kind == OperationKind::Mutation;
-    let out = execute_selection(ctx, root_type, vec![op.operation.selection_set.clone()], &mut *root, vec![], None, serial).await;
+    let out = execute_selection(
+        ctx,
+        root_type,
+        vec![op.operation.selection_set.clone()],
+        &mut *root,
+        vec![],
+        None,
+        serial,
+    )
+    .await;
     drop(root);
     let data = out.value.unwrap_or(Json::Null);
     if out.records.is_empty() {
         return ExecutionOutput {
-            initial: ExecutionPayload { errors: out.errors, data: Some(data), incremental: vec![], has_next: None },
+            initial: ExecutionPayload {
+                errors: out.errors,
+                data: Some(data),
+                incremental: vec![],
+                has_next: None,
+            },
             subsequent: None,
         };
     }
     ExecutionOutput {
-        initial: ExecutionPayload { errors: out.errors, data: Some(data), incremental: vec![], has_next: Some(true) },
+        initial: ExecutionPayload {
+            errors: out.errors,
+            data: Some(data),
+            incremental: vec![],
+            has_next: Some(true),
+        },
         subsequent: Some(IncrementalStream::new(out.records)),
     }
 }
@@ -387,8 +452,18 @@ fn collect_fields(
                 match defer_values(ctx, &fr.directives) {
                     Some(label) => {
                         let mut patch_groups = Groups::new();
-                        collect_fields(ctx, obj, &fr.selection_set, &mut patch_groups, patches, visited);
-                        patches.push(Patch { label, groups: patch_groups });
+                        collect_fields(
+                            ctx,
+                            obj,
+                            &fr.selection_set,
+                            &mut patch_groups,
+                            patches,
+                            visited,
+                        );
+                        patches.push(Patch {
+                            label,
+                            groups: patch_groups,
+                        });
                     }
                     None => collect_fields(ctx, obj, &fr.selection_set, groups, patches, visited),
                 }
@@ -401,15 +476,30 @@ fn collect_fields(
                 if defer.is_none() && visited.contains(&sp.name) {
                     continue;
                 }
-                let Some(fd) = ctx.fragments.get(&sp.name).cloned() else { continue };
-                if !ctx.schema.fragment_condition_matches(&fd.type_condition, &obj.name) {
+                let Some(fd) = ctx.fragments.get(&sp.name).cloned() else {
+                    continue;
+                };
+                if !ctx
+                    .schema
+                    .fragment_condition_matches(&fd.type_condition, &obj.name)
+                {
                     continue;
                 }
                 match defer {
                     Some(label) => {
                         let mut patch_groups = Groups::new();
-                        collect_fields(ctx, obj, &fd.selection_set, &mut patch_groups, patches, visited);
-                        patches.push(Patch { label, groups: patch_groups });
+                        collect_fields(
+                            ctx,
+                            obj,
+                            &fd.selection_set,
+                            &mut patch_groups,
+                            patches,
+                            visited,
+                        );
+                        patches.push(Patch {
+                            label,
+                            groups: patch_groups,
+                        });
                     }
                     None => {
                         visited.insert(sp.name.clone());
@@ -443,7 +533,15 @@ fn execute_selection(
         .into_iter()
         .map(|p| {
             let id = ctx.next_id();
-            let fut = execute_fields(ctx.clone(), obj, src, p.groups, path.clone(), Some(id), false);
+            let fut = execute_fields(
+                ctx.clone(),
+                obj,
+                src,
+                p.groups,
+                path.clone(),
+                Some(id),
+                false,
+            );
             let path = path.clone();
             let label = p.label;
             NewRecord {
@@ -490,17 +588,37 @@ fn execute_fields(
         let fpath = child_path(&path, PathSeg::Key(key.clone()));
         if first.name == "__typename" {
             let tn = src.typename().to_string();
-            items.push((key, futures_util::future::ready(Out::value(Json::String(tn))).boxed()));
+            items.push((
+                key,
+                futures_util::future::ready(Out::value(Json::String(tn))).boxed(),
+            ));
             continue;
         }
-        let Some(fdef) = obj.field(&first.name) else { continue };
-        let info = FieldInfo { parent: &obj.name, field: &fdef.name };
-        let resolved = match argument_values(ctx.schema, &fdef.args, &first.arguments, &ctx.variables, first.pos) {
+        let Some(fdef) = obj.field(&first.name) else {
+            continue;
+        };
+        let info = FieldInfo {
+            parent: &obj.name,
+            field: &fdef.name,
+        };
+        let resolved = match argument_values(
+            ctx.schema,
+            &fdef.args,
+            &first.arguments,
+            &ctx.variables,
+            first.pos,
+        ) {
             Ok(args) => src.field(&first.name, &args),
-            Err(e) => Resolved::Error(FieldError { message: e.message, extensions: None }),
+            Err(e) => Resolved::Error(FieldError {
+                message: e.message,
+                extensions: None,
+            }),
         };
         let nodes: FieldNodes = Arc::new(nodes);
-        items.push((key, complete_catching(ctx.clone(), &fdef.ty, info, nodes, fpath, resolved, record)));
+        items.push((
+            key,
+            complete_catching(ctx.clone(), &fdef.ty, info, nodes, fpath, resolved, record),
+        ));
     }
     async move {
         let mut outs = Vec::with_capacity(items.len());
@@ -527,9 +645,17 @@ fn execute_fields(
             }
         }
         if null {
-            Out { value: None, errors, records: vec![] }
+            Out {
+                value: None,
+                errors,
+                records: vec![],
+            }
         } else {
-            Out { value: Some(Json::Object(map)), errors, records }
+            Out {
+                value: Some(Json::Object(map)),
+                errors,
+                records,
+            }
         }
     }
     .boxed()
@@ -577,27 +703,45 @@ fn complete_value(
         }
         match ty {
             Type::NonNull(inner) => {
-                let mut out = complete_value(ctx, inner, info, fields.clone(), path.clone(), resolved, record).await;
+                let mut out = complete_value(
+                    ctx,
+                    inner,
+                    info,
+                    fields.clone(),
+                    path.clone(),
+                    resolved,
+                    record,
+                )
+                .await;
                 if out.value == Some(Json::Null) {
                     out.errors.push(
-                        GraphQLError::new(format!("Cannot return null for non-nullable field {}.{}.", info.parent, info.field))
-                            .with_locations(locations(&fields))
-                            .with_path(path),
+                        GraphQLError::new(format!(
+                            "Cannot return null for non-nullable field {}.{}.",
+                            info.parent, info.field
+                        ))
+                        .with_locations(locations(&fields))
+                        .with_path(path),
                     );
                     out.value = None;
                     out.records.clear();
                 }
                 out
             }
-            _ if matches!(resolved, Resolved::Null | Resolved::Leaf(Json::Null)) => Out::value(Json::Null),
-            Type::List(inner) => complete_list(ctx, inner, info, fields, path, resolved, record).await,
+            _ if matches!(resolved, Resolved::Null | Resolved::Leaf(Json::Null)) => {
+                Out::value(Json::Null)
+            }
+            Type::List(inner) => {
+                complete_list(ctx, inner, info, fields, path, resolved, record).await
+            }
             Type::Named(name) => {
                 let t = ctx.schema.ty(name);
                 if t.is_leaf() {
                     return match resolved {
                         Resolved::Leaf(v) => match serialize_leaf(t, &v) {
                             Ok(v) => Out::value(v),
-                            Err(msg) => Out::error(field_error(FieldError::new(msg), &fields, &path)),
+                            Err(msg) => {
+                                Out::error(field_error(FieldError::new(msg), &fields, &path))
+                            }
                         },
                         other => Out::error(field_error(
                             FieldError::new(format!(
@@ -661,13 +805,22 @@ async fn complete_composite(
     };
     if rt.name != t.name && !(t.is_abstract() && ctx.schema.is_possible_type(t, &rt.name)) {
         let msg = if t.is_abstract() {
-            format!("Runtime Object type \"{}\" is not a possible type for \"{}\".", rt.name, t.name)
+            format!(
+                "Runtime Object type \"{}\" is not a possible type for \"{}\".",
+                rt.name, t.name
+            )
         } else {
-            format!("Expected value of type \"{}\" but got an object of type \"{}\".", t.name, rt.name)
+            format!(
+                "Expected value of type \"{}\" but got an object of type \"{}\".",
+                t.name, rt.name
+            )
         };
         return Out::error(field_error(FieldError::new(msg), &fields, &path));
     }
-    let sets: Vec<Arc<SelectionSet>> = fields.iter().filter_map(|f| f.selection_set.clone()).collect();
+    let sets: Vec<Arc<SelectionSet>> = fields
+        .iter()
+        .filter_map(|f| f.selection_set.clone())
+        .collect();
     let fut = execute_selection(ctx, rt, sets, &mut *src, path, record, false);
     // Unselected values (e.g. a stream nobody asked for) are released now.
     drop(src);
@@ -679,8 +832,12 @@ fn stream_values(ctx: &Ctx, field: &Field) -> Result<Option<(usize, Option<Strin
     if !ctx.incremental {
         return Ok(None);
     }
-    let Some(d) = field.directives.iter().find(|d| d.name == "stream") else { return Ok(None) };
-    let Some(args) = directive_args(ctx, d) else { return Ok(None) };
+    let Some(d) = field.directives.iter().find(|d| d.name == "stream") else {
+        return Ok(None);
+    };
+    let Some(args) = directive_args(ctx, d) else {
+        return Ok(None);
+    };
     if args.get("if") == Some(&Json::Bool(false)) {
         return Ok(None);
     }
@@ -688,7 +845,10 @@ fn stream_values(ctx: &Ctx, field: &Field) -> Result<Option<(usize, Option<Strin
     if initial < 0 {
         return Err("initialCount must be a positive integer".into());
     }
-    Ok(Some((initial as usize, args.get("label").and_then(Json::as_str).map(str::to_string))))
+    Ok(Some((
+        initial as usize,
+        args.get("label").and_then(Json::as_str).map(str::to_string),
+    )))
 }
 
 async fn complete_items(
@@ -701,7 +861,15 @@ async fn complete_items(
     record: Option<u64>,
 ) -> Out {
     let outs = join_all(items.into_iter().map(|(i, r)| {
-        complete_catching(ctx.clone(), inner, info, fields.clone(), child_path(path, PathSeg::Index(i)), r, record)
+        complete_catching(
+            ctx.clone(),
+            inner,
+            info,
+            fields.clone(),
+            child_path(path, PathSeg::Index(i)),
+            r,
+            record,
+        )
     }))
     .await;
     let mut list = Vec::with_capacity(outs.len());
@@ -719,9 +887,17 @@ async fn complete_items(
         }
     }
     if null {
-        Out { value: None, errors, records: vec![] }
+        Out {
+            value: None,
+            errors,
+            records: vec![],
+        }
     } else {
-        Out { value: Some(Json::Array(list)), errors, records }
+        Out {
+            value: Some(Json::Array(list)),
+            errors,
+            records,
+        }
     }
 }
 
@@ -744,7 +920,9 @@ async fn complete_list(
     }
     let source = match resolved {
         Resolved::List(items) => Source::Items(items),
-        Resolved::Leaf(Json::Array(a)) => Source::Items(a.into_iter().map(Resolved::from).collect()),
+        Resolved::Leaf(Json::Array(a)) => {
+            Source::Items(a.into_iter().map(Resolved::from).collect())
+        }
         Resolved::Stream(s) => Source::Stream(s),
         _ => {
             return Out::error(field_error(
@@ -759,11 +937,29 @@ async fn complete_list(
     };
     match (source, stream) {
         (Source::Items(items), None) => {
-            complete_items(&ctx, inner, info, &fields, &path, items.into_iter().enumerate().collect(), record).await
+            complete_items(
+                &ctx,
+                inner,
+                info,
+                &fields,
+                &path,
+                items.into_iter().enumerate().collect(),
+                record,
+            )
+            .await
         }
         (Source::Stream(s), None) => {
             let items: Vec<Resolved> = s.collect().await;
-            complete_items(&ctx, inner, info, &fields, &path, items.into_iter().enumerate().collect(), record).await
+            complete_items(
+                &ctx,
+                inner,
+                info,
+                &fields,
+                &path,
+                items.into_iter().enumerate().collect(),
+                record,
+            )
+            .await
         }
         (Source::Items(items), Some((initial, label))) => {
             let mut items: Vec<(usize, Resolved)> = items.into_iter().enumerate().collect();
@@ -772,7 +968,16 @@ async fn complete_list(
             if out.value.is_some() {
                 let mut parent = record;
                 for (i, item) in rest {
-                    let rec = item_record(ctx.clone(), inner, info, fields.clone(), child_path(&path, PathSeg::Index(i)), label.clone(), item, parent);
+                    let rec = item_record(
+                        ctx.clone(),
+                        inner,
+                        info,
+                        fields.clone(),
+                        child_path(&path, PathSeg::Index(i)),
+                        label.clone(),
+                        item,
+                        parent,
+                    );
                     parent = Some(rec.id);
                     out.records.push(rec);
                 }
@@ -794,7 +999,9 @@ async fn complete_list(
             let next_index = first.len();
             let mut out = complete_items(&ctx, inner, info, &fields, &path, first, record).await;
             if out.value.is_some() && !ended {
-                out.records.push(stream_record(ctx, inner, info, fields, path, next_index, label, s, record));
+                out.records.push(stream_record(
+                    ctx, inner, info, fields, path, next_index, label, s, record,
+                ));
             }
             out
         }
@@ -815,17 +1022,27 @@ fn item_record(
 ) -> NewRecord {
     let id = ctx.next_id();
     let fut = async move {
-        let out = complete_catching(ctx, inner, info, fields, item_path.clone(), item, Some(id)).await;
+        let out =
+            complete_catching(ctx, inner, info, fields, item_path.clone(), item, Some(id)).await;
         let items = match out.value {
             Some(v) => Json::Array(vec![v]),
             None => Json::Null,
         };
         RecordDone {
-            entry: Some(IncrementalEntry { kind: EntryKind::Stream(items), path: item_path, label, errors: out.errors }),
+            entry: Some(IncrementalEntry {
+                kind: EntryKind::Stream(items),
+                path: item_path,
+                label,
+                errors: out.errors,
+            }),
             children: out.records,
         }
     };
-    NewRecord { id, parent, fut: fut.boxed() }
+    NewRecord {
+        id,
+        parent,
+        fut: fut.boxed(),
+    }
 }
 
 /// A record for the next item of a `@stream`ed async list: waits for the item, completes it and
@@ -845,18 +1062,45 @@ fn stream_record(
     let id = ctx.next_id();
     let fut = async move {
         let Some(item) = stream.next().await else {
-            return RecordDone { entry: None, children: vec![] };
+            return RecordDone {
+                entry: None,
+                children: vec![],
+            };
         };
         let item_path = child_path(&list_path, PathSeg::Index(index));
-        let out = complete_catching(ctx.clone(), inner, info, fields.clone(), item_path.clone(), item, Some(id)).await;
+        let out = complete_catching(
+            ctx.clone(),
+            inner,
+            info,
+            fields.clone(),
+            item_path.clone(),
+            item,
+            Some(id),
+        )
+        .await;
         match out.value {
             None => RecordDone {
-                entry: Some(IncrementalEntry { kind: EntryKind::Stream(Json::Null), path: item_path, label, errors: out.errors }),
+                entry: Some(IncrementalEntry {
+                    kind: EntryKind::Stream(Json::Null),
+                    path: item_path,
+                    label,
+                    errors: out.errors,
+                }),
                 children: vec![],
             },
             Some(v) => {
                 let mut children = out.records;
-                children.push(stream_record(ctx, inner, info, fields, list_path, index + 1, label.clone(), stream, Some(id)));
+                children.push(stream_record(
+                    ctx,
+                    inner,
+                    info,
+                    fields,
+                    list_path,
+                    index + 1,
+                    label.clone(),
+                    stream,
+                    Some(id),
+                ));
                 RecordDone {
                     entry: Some(IncrementalEntry {
                         kind: EntryKind::Stream(Json::Array(vec![v])),
@@ -869,7 +1113,11 @@ fn stream_record(
             }
         }
     };
-    NewRecord { id, parent, fut: fut.boxed() }
+    NewRecord {
+        id,
+        parent,
+        fut: fut.boxed(),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -891,14 +1139,23 @@ pub struct IncrementalStream {
 
 impl IncrementalStream {
     fn new(records: Vec<NewRecord>) -> Self {
-        let mut s = IncrementalStream { pending: FuturesUnordered::new(), records: Vec::new(), sent: HashSet::new(), finished: false };
+        let mut s = IncrementalStream {
+            pending: FuturesUnordered::new(),
+            records: Vec::new(),
+            sent: HashSet::new(),
+            finished: false,
+        };
         s.add(records);
         s
     }
 
     fn add(&mut self, records: Vec<NewRecord>) {
         for r in records {
-            self.records.push(RecState { id: r.id, parent: r.parent, done: None });
+            self.records.push(RecState {
+                id: r.id,
+                parent: r.parent,
+                done: None,
+            });
             let id = r.id;
             let fut = r.fut;
             self.pending.push(async move { (id, fut.await) }.boxed());

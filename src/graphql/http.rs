@@ -17,10 +17,15 @@ use serde_json::json;
 use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 
 use super::ast::OperationKind;
-use super::encode::{encode_multipart, encode_sse, payload_stream, MULTIPART_CONTENT_TYPE, SSE_CONTENT_TYPE};
+use super::encode::{
+    encode_multipart, encode_sse, payload_stream, MULTIPART_CONTENT_TYPE, SSE_CONTENT_TYPE,
+};
 use super::error::GraphQLError;
 use super::execute::{execute, ExecutionPayload};
-use super::request::{coerce_variables, params_from_json_body, params_from_query_string, prepare_document, GraphQLParams, RequestError};
+use super::request::{
+    coerce_variables, params_from_json_body, params_from_query_string, prepare_document,
+    GraphQLParams, RequestError,
+};
 use super::resolved::BoxStream;
 use super::root::{RequestContext, RootResolvers, RootSource};
 
@@ -71,7 +76,10 @@ pub struct GraphqlHttpRequest {
 
 impl GraphqlHttpRequest {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -99,7 +107,10 @@ pub struct GraphqlHttpResponse {
 
 impl GraphqlHttpResponse {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     /// Collects the body (tests, or callers that cannot stream).
@@ -138,7 +149,8 @@ fn accepted_types(accept: Option<&str>) -> Vec<String> {
             let ty = it.next()?.trim().to_ascii_lowercase();
             let zero_q = it.any(|p| {
                 let p = p.trim();
-                p.strip_prefix("q=").is_some_and(|q| q.trim().parse::<f32>().is_ok_and(|q| q <= 0.0))
+                p.strip_prefix("q=")
+                    .is_some_and(|q| q.trim().parse::<f32>().is_ok_and(|q| q <= 0.0))
             });
             (!ty.is_empty() && !zero_q).then_some(ty)
         })
@@ -150,7 +162,9 @@ fn accepts(types: &[String], ty: &str) -> bool {
         return true;
     }
     let major = ty.split('/').next().unwrap_or("");
-    types.iter().any(|t| t == ty || t == "*/*" || *t == format!("{major}/*"))
+    types
+        .iter()
+        .any(|t| t == ty || t == "*/*" || *t == format!("{major}/*"))
 }
 
 /// Response mode for a result, from the `Accept` header (§1.8). `streaming`: the result has
@@ -166,10 +180,17 @@ pub fn negotiate(accept: Option<&str>, streaming: bool) -> Option<ResponseMode> 
         }
         return None;
     }
-    if types.iter().any(|t| t == "application/graphql-response+json" || t == "*/*") {
+    if types
+        .iter()
+        .any(|t| t == "application/graphql-response+json" || t == "*/*")
+    {
         return Some(ResponseMode::Json(GRAPHQL_RESPONSE_JSON));
     }
-    if types.is_empty() || types.iter().any(|t| t == "application/json" || t == "application/*") {
+    if types.is_empty()
+        || types
+            .iter()
+            .any(|t| t == "application/json" || t == "application/*")
+    {
         return Some(ResponseMode::Json(APPLICATION_JSON));
     }
     if types.iter().any(|t| t == "text/event-stream") {
@@ -185,7 +206,9 @@ pub fn negotiate(accept: Option<&str>, streaming: bool) -> Option<ResponseMode> 
 fn error_content_type(accept: Option<&str>) -> &'static str {
     let types = accepted_types(accept);
     if !types.is_empty()
-        && !types.iter().any(|t| t == "application/graphql-response+json" || t == "*/*")
+        && !types
+            .iter()
+            .any(|t| t == "application/graphql-response+json" || t == "*/*")
         && types.iter().any(|t| t == "application/json")
     {
         APPLICATION_JSON
@@ -211,15 +234,28 @@ impl Responder<'_> {
                 headers.push(("access-control-allow-credentials".into(), "true".into()));
             }
         }
-        headers.push(("x-copilotkit-runtime-version".into(), self.cfg.runtime_version.clone()));
+        headers.push((
+            "x-copilotkit-runtime-version".into(),
+            self.cfg.runtime_version.clone(),
+        ));
         headers
     }
 
     fn empty(&self, status: u16, headers: Vec<(String, String)>) -> GraphqlHttpResponse {
-        GraphqlHttpResponse { status, headers: self.common(headers), body: ResponseBody::Full(Bytes::new()) }
+        GraphqlHttpResponse {
+            status,
+            headers: self.common(headers),
+            body: ResponseBody::Full(Bytes::new()),
+        }
     }
 
-    fn json(&self, status: u16, content_type: &str, mut extra: Vec<(String, String)>, body: serde_json::Value) -> GraphqlHttpResponse {
+    fn json(
+        &self,
+        status: u16,
+        content_type: &str,
+        mut extra: Vec<(String, String)>,
+        body: serde_json::Value,
+    ) -> GraphqlHttpResponse {
         let mut headers = vec![("Content-Type".to_string(), content_type.to_string())];
         headers.append(&mut extra);
         GraphqlHttpResponse {
@@ -243,11 +279,19 @@ impl Responder<'_> {
                 let req_headers = self.req.header("access-control-request-headers");
                 headers.push((
                     "vary".into(),
-                    if req_headers.is_some() { "Origin, Access-Control-Request-Headers" } else { "Origin" }.into(),
+                    if req_headers.is_some() {
+                        "Origin, Access-Control-Request-Headers"
+                    } else {
+                        "Origin"
+                    }
+                    .into(),
                 ));
                 headers.push((
                     "access-control-allow-methods".into(),
-                    self.req.header("access-control-request-method").unwrap_or("GET, POST").to_string(),
+                    self.req
+                        .header("access-control-request-method")
+                        .unwrap_or("GET, POST")
+                        .to_string(),
                 ));
                 if let Some(h) = req_headers {
                     headers.push(("access-control-allow-headers".into(), h.to_string()));
@@ -255,8 +299,15 @@ impl Responder<'_> {
                 headers.push(("access-control-allow-credentials".into(), "true".into()));
             }
         }
-        headers.push(("x-copilotkit-runtime-version".into(), self.cfg.runtime_version.clone()));
-        GraphqlHttpResponse { status: 204, headers, body: ResponseBody::Full(Bytes::new()) }
+        headers.push((
+            "x-copilotkit-runtime-version".into(),
+            self.cfg.runtime_version.clone(),
+        ));
+        GraphqlHttpResponse {
+            status: 204,
+            headers,
+            body: ResponseBody::Full(Bytes::new()),
+        }
     }
 }
 
@@ -294,23 +345,36 @@ pub async fn handle_graphql_with_config(
         "POST" => {
             let ct = req
                 .header("content-type")
-                .map(|c| c.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+                .map(|c| {
+                    c.split(';')
+                        .next()
+                        .unwrap_or("")
+                        .trim()
+                        .to_ascii_lowercase()
+                })
                 .unwrap_or_default();
             match ct.as_str() {
-                "application/json" | "application/graphql+json" | "application/graphql-response+json" => {
-                    params_from_json_body(&req.body)
-                }
+                "application/json"
+                | "application/graphql+json"
+                | "application/graphql-response+json" => params_from_json_body(&req.body),
                 "application/graphql" => Ok(GraphQLParams {
                     query: String::from_utf8_lossy(&req.body).into_owned(),
                     ..Default::default()
                 }),
-                "application/x-www-form-urlencoded" => params_from_query_string(&String::from_utf8_lossy(&req.body)),
+                "application/x-www-form-urlencoded" => {
+                    params_from_query_string(&String::from_utf8_lossy(&req.body))
+                }
                 _ => return r.empty(415, vec![]),
             }
         }
         _ => {
             let body = json!({"errors":[{"message":"GraphQL only supports GET and POST requests.","extensions":{"code":"BAD_REQUEST"}}]});
-            return r.json(405, GRAPHQL_RESPONSE_JSON, vec![("Allow".into(), "GET, POST".into())], body);
+            return r.json(
+                405,
+                GRAPHQL_RESPONSE_JSON,
+                vec![("Allow".into(), "GET, POST".into())],
+                body,
+            );
         }
     };
     let params = match params {
@@ -323,33 +387,61 @@ pub async fn handle_graphql_with_config(
     };
     if method == "GET" && op.kind() == OperationKind::Mutation {
         let body = json!({"errors":[{"message":"Can only perform a mutation operation from a POST request.","extensions":{"code":"BAD_REQUEST"}}]});
-        return r.json(405, error_content_type(req.header("accept")), vec![("Allow".into(), "POST".into())], body);
+        return r.json(
+            405,
+            error_content_type(req.header("accept")),
+            vec![("Allow".into(), "POST".into())],
+            body,
+        );
     }
     if let Err(e) = coerce_variables(&mut op, &params.variables) {
         return r.request_error(e);
     }
     if op.kind() == OperationKind::Subscription {
-        let e = GraphQLError::new("Schema is not configured to execute subscription operation.").at(op.operation.pos);
-        return r.request_error(RequestError { status: 400, errors: vec![e], headers: vec![] });
+        let e = GraphQLError::new("Schema is not configured to execute subscription operation.")
+            .at(op.operation.pos);
+        return r.request_error(RequestError {
+            status: 400,
+            errors: vec![e],
+            headers: vec![],
+        });
     }
 
     // Decide the format before executing: an operation that may stream needs a streaming format.
     let accept = req.header("accept").map(str::to_string);
     let may_stream = op.uses_incremental_delivery();
-    let streaming_mode = if may_stream { negotiate(accept.as_deref(), true) } else { None };
+    let streaming_mode = if may_stream {
+        negotiate(accept.as_deref(), true)
+    } else {
+        None
+    };
     let incremental = streaming_mode.is_some();
     if may_stream && !incremental && !cfg.non_incremental_fallback {
-        return r.empty(406, vec![("accept".into(), "text/event-stream; charset=utf-8, multipart/mixed".into())]);
+        return r.empty(
+            406,
+            vec![(
+                "accept".into(),
+                "text/event-stream; charset=utf-8, multipart/mixed".into(),
+            )],
+        );
     }
 
     let ctx = RequestContext {
         method: method.clone(),
         path: req.path.clone(),
-        headers: req.headers.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.clone())).collect(),
+        headers: req
+            .headers
+            .iter()
+            .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
+            .collect(),
         cancel: cancel.clone(),
     };
     let root = Box::new(RootSource {
-        typename: if op.kind() == OperationKind::Mutation { "Mutation" } else { "Query" },
+        typename: if op.kind() == OperationKind::Mutation {
+            "Mutation"
+        } else {
+            "Query"
+        },
         resolvers,
         ctx,
     });
@@ -358,7 +450,11 @@ pub async fn handle_graphql_with_config(
         _ = cancel.cancelled() => return r.empty(499, vec![]),
     };
 
-    let status = if output.initial.data.is_some() { 200 } else { 400 };
+    let status = if output.initial.data.is_some() {
+        200
+    } else {
+        400
+    };
     let mode = match (&output.subsequent, streaming_mode) {
         (Some(_), Some(m)) => m,
         _ => match negotiate(accept.as_deref(), false) {
@@ -388,7 +484,10 @@ pub async fn handle_graphql_with_config(
             }
         }
         ResponseMode::EventStream => {
-            let body = encode_sse(payload_stream(output.initial, output.subsequent), cfg.sse_keep_alive);
+            let body = encode_sse(
+                payload_stream(output.initial, output.subsequent),
+                cfg.sse_keep_alive,
+            );
             GraphqlHttpResponse {
                 status,
                 headers: r.common(vec![
@@ -411,7 +510,11 @@ pub async fn execute_to_single_result(
     ctx: RequestContext,
 ) -> ExecutionPayload {
     let root = Box::new(RootSource {
-        typename: if op.kind() == OperationKind::Mutation { "Mutation" } else { "Query" },
+        typename: if op.kind() == OperationKind::Mutation {
+            "Mutation"
+        } else {
+            "Query"
+        },
         resolvers,
         ctx,
     });
@@ -421,7 +524,10 @@ pub async fn execute_to_single_result(
 /// A body stream that ends — dropping the inner stream and with it every resolver — as soon as
 /// the token fires.
 pub fn cancellable(inner: BoxStream<Bytes>, cancel: CancellationToken) -> BoxStream<Bytes> {
-    Box::pin(Cancellable { inner: Some(inner), cancelled: Box::pin(cancel.cancelled_owned()) })
+    Box::pin(Cancellable {
+        inner: Some(inner),
+        cancelled: Box::pin(cancel.cancelled_owned()),
+    })
 }
 
 struct Cancellable {
@@ -439,7 +545,11 @@ impl Stream for Cancellable {
             self.inner = None;
             return Poll::Ready(None);
         }
-        let r = self.inner.as_mut().map(|s| s.as_mut().poll_next(cx)).unwrap_or(Poll::Ready(None));
+        let r = self
+            .inner
+            .as_mut()
+            .map(|s| s.as_mut().poll_next(cx))
+            .unwrap_or(Poll::Ready(None));
         if let Poll::Ready(None) = r {
             self.inner = None;
         }

@@ -4,7 +4,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
-use crate::model::{ContextItem, FunctionCall, GenerationParams, Message, Tool, ToolCall, ToolChoice, UserPart};
+use crate::model::{
+    ContextItem, FunctionCall, GenerationParams, Message, Tool, ToolCall, ToolChoice, UserPart,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CopilotRequestType {
@@ -325,12 +327,23 @@ pub fn messages_to_model(inputs: &[MessageInput]) -> Vec<Message> {
         if let Some(t) = &m.text_message {
             open_group = None;
             out.push(match t.role {
-                MessageRole::User => Message::User { id: m.id.clone(), parts: vec![UserPart::Text(t.content.clone())] },
-                MessageRole::Assistant => {
-                    Message::Assistant { id: m.id.clone(), content: Some(t.content.clone()), tool_calls: vec![] }
-                }
-                MessageRole::System => Message::System { id: m.id.clone(), content: t.content.clone() },
-                MessageRole::Developer => Message::Developer { id: m.id.clone(), content: t.content.clone() },
+                MessageRole::User => Message::User {
+                    id: m.id.clone(),
+                    parts: vec![UserPart::Text(t.content.clone())],
+                },
+                MessageRole::Assistant => Message::Assistant {
+                    id: m.id.clone(),
+                    content: Some(t.content.clone()),
+                    tool_calls: vec![],
+                },
+                MessageRole::System => Message::System {
+                    id: m.id.clone(),
+                    content: t.content.clone(),
+                },
+                MessageRole::Developer => Message::Developer {
+                    id: m.id.clone(),
+                    content: t.content.clone(),
+                },
                 MessageRole::Tool => Message::Tool {
                     id: m.id.clone(),
                     tool_call_id: t.parent_message_id.clone().unwrap_or_default(),
@@ -342,7 +355,10 @@ pub fn messages_to_model(inputs: &[MessageInput]) -> Vec<Message> {
             open_group = None;
             out.push(Message::User {
                 id: m.id.clone(),
-                parts: vec![UserPart::Data { mime_type: format!("image/{}", img.format), data: img.bytes.clone() }],
+                parts: vec![UserPart::Data {
+                    mime_type: format!("image/{}", img.format),
+                    data: img.bytes.clone(),
+                }],
             });
         } else if let Some(a) = &m.action_execution_message {
             if serde_json::from_str::<Json>(&a.arguments).is_err() {
@@ -352,7 +368,10 @@ pub fn messages_to_model(inputs: &[MessageInput]) -> Vec<Message> {
             let call = ToolCall {
                 id: m.id.clone(),
                 kind: "function".into(),
-                function: FunctionCall { name: a.name.clone(), arguments: a.arguments.clone() },
+                function: FunctionCall {
+                    name: a.name.clone(),
+                    arguments: a.arguments.clone(),
+                },
             };
             let parent = a.parent_message_id.clone();
             let joins_open = parent.is_some() && open_group.as_ref() == Some(&parent);
@@ -381,7 +400,10 @@ pub fn messages_to_model(inputs: &[MessageInput]) -> Vec<Message> {
             });
         } else if let Some(s) = &m.agent_state_message {
             open_group = None;
-            out.push(Message::Other { id: m.id.clone(), role: s.role.as_str().to_string() });
+            out.push(Message::Other {
+                id: m.id.clone(),
+                role: s.role.as_str().to_string(),
+            });
         }
     }
     out
@@ -403,39 +425,59 @@ fn result_error(result: &str) -> Option<String> {
 pub fn actions_to_tools(actions: &[ActionInput]) -> Result<Vec<Tool>, ConversionError> {
     actions
         .iter()
-        .filter(|a| !matches!(a.available, Some(ActionInputAvailability::Disabled | ActionInputAvailability::Remote)))
+        .filter(|a| {
+            !matches!(
+                a.available,
+                Some(ActionInputAvailability::Disabled | ActionInputAvailability::Remote)
+            )
+        })
         .map(action_to_tool)
         .collect()
 }
 
 /// One action → tool, parsing its `jsonSchema` text (must be a JSON object).
 pub fn action_to_tool(a: &ActionInput) -> Result<Tool, ConversionError> {
-    let parameters: Json = serde_json::from_str(&a.json_schema)
-        .map_err(|e| ConversionError::InvalidJsonSchema { action: a.name.clone(), message: e.to_string() })?;
+    let parameters: Json =
+        serde_json::from_str(&a.json_schema).map_err(|e| ConversionError::InvalidJsonSchema {
+            action: a.name.clone(),
+            message: e.to_string(),
+        })?;
     if !parameters.is_object() {
         return Err(ConversionError::InvalidJsonSchema {
             action: a.name.clone(),
             message: "the schema must be a JSON object".into(),
         });
     }
-    Ok(Tool { name: a.name.clone(), description: a.description.clone(), parameters })
+    Ok(Tool {
+        name: a.name.clone(),
+        description: a.description.clone(),
+        parameters,
+    })
 }
 
 /// `forwardedParameters` → generation parameters. `toolChoice` `"function"` needs
 /// `toolChoiceFunctionName` (without it, it is ignored); unknown strings are ignored.
 pub fn forwarded_parameters_to_params(p: Option<&ForwardedParametersInput>) -> GenerationParams {
-    let Some(p) = p else { return GenerationParams::default() };
+    let Some(p) = p else {
+        return GenerationParams::default();
+    };
     let tool_choice = match p.tool_choice.as_deref() {
         Some("auto") => Some(ToolChoice::Auto),
         Some("none") => Some(ToolChoice::None),
         Some("required") => Some(ToolChoice::Required),
-        Some("function") => p.tool_choice_function_name.clone().map(ToolChoice::Function),
+        Some("function") => p
+            .tool_choice_function_name
+            .clone()
+            .map(ToolChoice::Function),
         _ => None,
     };
     GenerationParams {
         model: p.model.clone(),
         temperature: p.temperature,
-        max_tokens: p.max_tokens.filter(|m| m.is_finite() && *m >= 0.0).map(|m| m as u64),
+        max_tokens: p
+            .max_tokens
+            .filter(|m| m.is_finite() && *m >= 0.0)
+            .map(|m| m as u64),
         stop: p.stop.clone().unwrap_or_default(),
         tool_choice,
     }
@@ -445,7 +487,10 @@ pub fn forwarded_parameters_to_params(p: Option<&ForwardedParametersInput>) -> G
 pub fn context_to_items(ctx: Option<&[CopilotContextInput]>) -> Vec<ContextItem> {
     ctx.unwrap_or_default()
         .iter()
-        .map(|c| ContextItem { description: c.description.clone(), value: c.value.clone() })
+        .map(|c| ContextItem {
+            description: c.description.clone(),
+            value: c.value.clone(),
+        })
         .collect()
 }
 

@@ -67,18 +67,19 @@ mod tests;
 
 pub use error::{GraphQLError, PathSeg, Pos};
 pub use execute::{
-    apply_incremental, execute, EntryKind, ExecutionOutput, ExecutionPayload, IncrementalEntry, IncrementalStream,
-    PreparedOperation,
+    apply_incremental, execute, EntryKind, ExecutionOutput, ExecutionPayload, IncrementalEntry,
+    IncrementalStream, PreparedOperation,
 };
 pub use http::{
-    handle_graphql, handle_graphql_with_config, negotiate, GraphqlHttpRequest, GraphqlHttpResponse, HandlerConfig,
-    ResponseBody, ResponseMode, RUNTIME_VERSION,
+    handle_graphql, handle_graphql_with_config, negotiate, GraphqlHttpRequest, GraphqlHttpResponse,
+    HandlerConfig, ResponseBody, ResponseMode, RUNTIME_VERSION,
 };
 pub use inputs::*;
 pub use outputs::{
-    agents_response, copilot_response, load_agent_state_response, now_iso, AgentInfo, CopilotResponseHead,
-    FailedResponseStatusReason, LoadAgentStateOutput, MessageStatus, MessageWriter, MetaEvent, OpenAIAssistantApiResponse,
-    OutputMessage, ResponseStatus, ResponseWriter,
+    agents_response, copilot_response, copilot_response_from_parts, load_agent_state_response,
+    now_iso, streamed_action_execution, streamed_text_message, AgentInfo, CopilotResponseHead,
+    FailedResponseStatusReason, LoadAgentStateOutput, MessageStatus, MessageWriter, MetaEvent,
+    OpenAIAssistantApiResponse, OutputMessage, ResponseStatus, ResponseWriter,
 };
 pub use resolved::{BoxStream, FieldError, FieldMap, ObjectSource, Resolved};
 pub use root::{CopilotErrorCode, RequestContext, ResolverError, RootResolvers};

@@ -18,7 +18,10 @@ use super::values::format_iso_millis;
 
 /// `new Date().toISOString()`.
 pub fn now_iso() -> String {
-    let ms = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
+    let ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0);
     format_iso_millis(ms)
 }
 
@@ -33,11 +36,20 @@ pub enum MessageStatus {
 impl MessageStatus {
     pub fn into_resolved(self) -> Resolved {
         match self {
-            MessageStatus::Pending => Resolved::object("PendingMessageStatus", vec![("code", Resolved::string("Pending"))]),
-            MessageStatus::Success => Resolved::object("SuccessMessageStatus", vec![("code", Resolved::string("Success"))]),
+            MessageStatus::Pending => Resolved::object(
+                "PendingMessageStatus",
+                vec![("code", Resolved::string("Pending"))],
+            ),
+            MessageStatus::Success => Resolved::object(
+                "SuccessMessageStatus",
+                vec![("code", Resolved::string("Success"))],
+            ),
             MessageStatus::Failed { reason } => Resolved::object(
                 "FailedMessageStatus",
-                vec![("code", Resolved::string("Failed")), ("reason", Resolved::string(reason))],
+                vec![
+                    ("code", Resolved::string("Failed")),
+                    ("reason", Resolved::string(reason)),
+                ],
             ),
         }
     }
@@ -53,7 +65,9 @@ pub enum FailedResponseStatusReason {
 impl FailedResponseStatusReason {
     pub fn as_str(self) -> &'static str {
         match self {
-            FailedResponseStatusReason::GuardrailsValidationFailed => "GUARDRAILS_VALIDATION_FAILED",
+            FailedResponseStatusReason::GuardrailsValidationFailed => {
+                "GUARDRAILS_VALIDATION_FAILED"
+            }
             FailedResponseStatusReason::MessageStreamInterrupted => "MESSAGE_STREAM_INTERRUPTED",
             FailedResponseStatusReason::UnknownError => "UNKNOWN_ERROR",
         }
@@ -65,7 +79,10 @@ impl FailedResponseStatusReason {
 pub enum ResponseStatus {
     Pending,
     Success,
-    Failed { reason: FailedResponseStatusReason, details: Option<Json> },
+    Failed {
+        reason: FailedResponseStatusReason,
+        details: Option<Json>,
+    },
 }
 
 impl ResponseStatus {
@@ -77,7 +94,10 @@ impl ResponseStatus {
         if let Some(o) = original {
             d.insert("originalError".into(), o);
         }
-        ResponseStatus::Failed { reason: FailedResponseStatusReason::UnknownError, details: Some(Json::Object(d)) }
+        ResponseStatus::Failed {
+            reason: FailedResponseStatusReason::UnknownError,
+            details: Some(Json::Object(d)),
+        }
     }
 
     /// `GUARDRAILS_VALIDATION_FAILED` with `details: {guardrailsReason}`.
@@ -90,8 +110,14 @@ impl ResponseStatus {
 
     pub fn into_resolved(self) -> Resolved {
         match self {
-            ResponseStatus::Pending => Resolved::object("PendingResponseStatus", vec![("code", Resolved::string("Pending"))]),
-            ResponseStatus::Success => Resolved::object("SuccessResponseStatus", vec![("code", Resolved::string("Success"))]),
+            ResponseStatus::Pending => Resolved::object(
+                "PendingResponseStatus",
+                vec![("code", Resolved::string("Pending"))],
+            ),
+            ResponseStatus::Success => Resolved::object(
+                "SuccessResponseStatus",
+                vec![("code", Resolved::string("Success"))],
+            ),
             ResponseStatus::Failed { reason, details } => Resolved::object(
                 "FailedResponseStatus",
                 vec![
@@ -108,7 +134,13 @@ impl ResponseStatus {
 /// and the messages of a `CopilotKitLangGraphInterruptEvent`. `created_at: None` means now.
 #[derive(Debug, Clone, PartialEq)]
 pub enum OutputMessage {
-    Text { id: String, created_at: Option<String>, content: String, parent_message_id: Option<String>, status: MessageStatus },
+    Text {
+        id: String,
+        created_at: Option<String>,
+        content: String,
+        parent_message_id: Option<String>,
+        status: MessageStatus,
+    },
     ActionExecution {
         id: String,
         created_at: Option<String>,
@@ -155,7 +187,13 @@ fn created(c: Option<String>) -> Resolved {
 impl OutputMessage {
     pub fn into_resolved(self) -> Resolved {
         match self {
-            OutputMessage::Text { id, created_at, content, parent_message_id, status } => Resolved::object(
+            OutputMessage::Text {
+                id,
+                created_at,
+                content,
+                parent_message_id,
+                status,
+            } => Resolved::object(
                 "TextMessageOutput",
                 vec![
                     ("id", Resolved::string(id)),
@@ -166,18 +204,35 @@ impl OutputMessage {
                     ("parentMessageId", Resolved::opt_string(parent_message_id)),
                 ],
             ),
-            OutputMessage::ActionExecution { id, created_at, name, arguments, parent_message_id, status } => Resolved::object(
+            OutputMessage::ActionExecution {
+                id,
+                created_at,
+                name,
+                arguments,
+                parent_message_id,
+                status,
+            } => Resolved::object(
                 "ActionExecutionMessageOutput",
                 vec![
                     ("id", Resolved::string(id)),
                     ("createdAt", created(created_at)),
                     ("status", status.into_resolved()),
                     ("name", Resolved::string(name)),
-                    ("arguments", Resolved::List(vec![Resolved::string(arguments)])),
+                    (
+                        "arguments",
+                        Resolved::List(vec![Resolved::string(arguments)]),
+                    ),
                     ("parentMessageId", Resolved::opt_string(parent_message_id)),
                 ],
             ),
-            OutputMessage::Result { id, created_at, action_execution_id, action_name, result, status } => Resolved::object(
+            OutputMessage::Result {
+                id,
+                created_at,
+                action_execution_id,
+                action_name,
+                result,
+                status,
+            } => Resolved::object(
                 "ResultMessageOutput",
                 vec![
                     ("id", Resolved::string(id)),
@@ -215,7 +270,14 @@ impl OutputMessage {
                     ("running", Resolved::leaf(running)),
                 ],
             ),
-            OutputMessage::Image { id, created_at, format, bytes, parent_message_id, status } => Resolved::object(
+            OutputMessage::Image {
+                id,
+                created_at,
+                format,
+                bytes,
+                parent_message_id,
+                status,
+            } => Resolved::object(
                 "ImageMessageOutput",
                 vec![
                     ("id", Resolved::string(id)),
@@ -234,8 +296,15 @@ impl OutputMessage {
 /// A `metaEvents` item.
 #[derive(Debug, Clone, PartialEq)]
 pub enum MetaEvent {
-    LangGraphInterrupt { value: String, response: Option<String> },
-    CopilotKitLangGraphInterrupt { value: String, messages: Vec<OutputMessage>, response: Option<String> },
+    LangGraphInterrupt {
+        value: String,
+        response: Option<String>,
+    },
+    CopilotKitLangGraphInterrupt {
+        value: String,
+        messages: Vec<OutputMessage>,
+        response: Option<String>,
+    },
 }
 
 impl MetaEvent {
@@ -250,18 +319,33 @@ impl MetaEvent {
                     ("response", Resolved::opt_string(response)),
                 ],
             ),
-            MetaEvent::CopilotKitLangGraphInterrupt { value, messages, response } => Resolved::object(
+            MetaEvent::CopilotKitLangGraphInterrupt {
+                value,
+                messages,
+                response,
+            } => Resolved::object(
                 "CopilotKitLangGraphInterruptEvent",
                 vec![
                     ("type", Resolved::string("MetaEvent")),
-                    ("name", Resolved::string("CopilotKitLangGraphInterruptEvent")),
+                    (
+                        "name",
+                        Resolved::string("CopilotKitLangGraphInterruptEvent"),
+                    ),
                     (
                         "data",
                         Resolved::object(
                             "CopilotKitLangGraphInterruptEventData",
                             vec![
                                 ("value", Resolved::string(value)),
-                                ("messages", Resolved::List(messages.into_iter().map(OutputMessage::into_resolved).collect())),
+                                (
+                                    "messages",
+                                    Resolved::List(
+                                        messages
+                                            .into_iter()
+                                            .map(OutputMessage::into_resolved)
+                                            .collect(),
+                                    ),
+                                ),
                             ],
                         ),
                     ),
@@ -316,7 +400,11 @@ impl<T> Feed<T> {
     }
 }
 
-fn feed<T: Send + 'static>() -> (Feed<T>, impl futures_util::Stream<Item = T> + Send + 'static, watch::Receiver<usize>) {
+fn feed<T: Send + 'static>() -> (
+    Feed<T>,
+    impl futures_util::Stream<Item = T> + Send + 'static,
+    watch::Receiver<usize>,
+) {
     let (tx, rx) = mpsc::unbounded_channel::<T>();
     let (taken_tx, taken_rx) = watch::channel(0usize);
     let stream = stream::unfold((rx, taken_tx), |(mut rx, taken)| async move {
@@ -324,7 +412,14 @@ fn feed<T: Send + 'static>() -> (Feed<T>, impl futures_util::Stream<Item = T> + 
         taken.send_modify(|n| *n += 1);
         Some((v, (rx, taken)))
     });
-    (Feed { tx: Some(tx), pushed: AtomicUsize::new(0) }, stream, taken_rx)
+    (
+        Feed {
+            tx: Some(tx),
+            pushed: AtomicUsize::new(0),
+        },
+        stream,
+        taken_rx,
+    )
 }
 
 /// Waits until `target` items were taken from a feed (or the list is no longer consumed).
@@ -348,7 +443,10 @@ pub fn copilot_response(head: CopilotResponseHead) -> (ResponseWriter, Resolved)
                     None => Resolved::Null,
                     Some(a) => Resolved::object(
                         "OpenAIApiAssistantAPIResponse",
-                        vec![("runId", Resolved::opt_string(a.run_id)), ("threadId", Resolved::opt_string(a.thread_id))],
+                        vec![
+                            ("runId", Resolved::opt_string(a.run_id)),
+                            ("threadId", Resolved::opt_string(a.thread_id)),
+                        ],
                     ),
                 },
             )],
@@ -361,7 +459,11 @@ pub fn copilot_response(head: CopilotResponseHead) -> (ResponseWriter, Resolved)
                 taken(meta_taken, meta_events).await;
                 status.into_resolved()
             }
-            Err(_) => ResponseStatus::unknown_error("An unknown error has occurred in the event stream", None).into_resolved(),
+            Err(_) => ResponseStatus::unknown_error(
+                "An unknown error has occurred in the event stream",
+                None,
+            )
+            .into_resolved(),
         }
     });
     let value = Resolved::object(
@@ -375,7 +477,14 @@ pub fn copilot_response(head: CopilotResponseHead) -> (ResponseWriter, Resolved)
             ("metaEvents", Resolved::stream(meta_stream)),
         ],
     );
-    (ResponseWriter { messages, meta_events, status: Some(status_tx) }, value)
+    (
+        ResponseWriter {
+            messages,
+            meta_events,
+            status: Some(status_tx),
+        },
+        value,
+    )
 }
 
 /// Feeds a `CopilotResponse` built by [`copilot_response`].
@@ -394,7 +503,12 @@ impl ResponseWriter {
     }
 
     /// Starts a streamed assistant text message (`TextMessageStart`). `created_at: None` = now.
-    pub fn start_text_message(&self, id: impl Into<String>, parent_message_id: Option<String>, created_at: Option<String>) -> MessageWriter {
+    pub fn start_text_message(
+        &self,
+        id: impl Into<String>,
+        parent_message_id: Option<String>,
+        created_at: Option<String>,
+    ) -> MessageWriter {
         let (chunks, chunk_stream, chunks_taken) = feed::<String>();
         let (status_tx, status_rx) = oneshot::channel::<(MessageStatus, usize)>();
         self.push(Resolved::object(
@@ -408,7 +522,10 @@ impl ResponseWriter {
                 ("parentMessageId", Resolved::opt_string(parent_message_id)),
             ],
         ));
-        MessageWriter { chunks, status: Some(status_tx) }
+        MessageWriter {
+            chunks,
+            status: Some(status_tx),
+        }
     }
 
     /// Starts a streamed tool call (`ActionExecutionStart`); argument fragments follow.
@@ -432,7 +549,10 @@ impl ResponseWriter {
                 ("parentMessageId", Resolved::opt_string(parent_message_id)),
             ],
         ));
-        MessageWriter { chunks, status: Some(status_tx) }
+        MessageWriter {
+            chunks,
+            status: Some(status_tx),
+        }
     }
 
     /// Appends a complete message (result, agent state, image, or a whole text/tool message).
@@ -475,14 +595,20 @@ impl ResponseWriter {
     }
 }
 
-fn pending_message_status(rx: oneshot::Receiver<(MessageStatus, usize)>, chunks_taken: watch::Receiver<usize>) -> Resolved {
+fn pending_message_status(
+    rx: oneshot::Receiver<(MessageStatus, usize)>,
+    chunks_taken: watch::Receiver<usize>,
+) -> Resolved {
     Resolved::pending(async move {
         match rx.await {
             Ok((status, chunks)) => {
                 taken(chunks_taken, chunks).await;
                 status.into_resolved()
             }
-            Err(_) => MessageStatus::Failed { reason: "Error streaming message content".into() }.into_resolved(),
+            Err(_) => MessageStatus::Failed {
+                reason: "Error streaming message content".into(),
+            }
+            .into_resolved(),
         }
     })
 }
@@ -575,6 +701,102 @@ pub fn load_agent_state_response(o: LoadAgentStateOutput) -> Resolved {
             ("threadExists", Resolved::leaf(o.thread_exists)),
             ("state", Resolved::string(o.state)),
             ("messages", Resolved::string(o.messages)),
+        ],
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lower-level builders from streams/futures (when the engine already has them). They carry no
+// ordering gate: a status future should resolve only after its stream's last item was produced.
+
+/// A `TextMessageOutput` whose `content` items come from `content` and whose status is `status`.
+pub fn streamed_text_message(
+    id: impl Into<String>,
+    created_at: Option<String>,
+    parent_message_id: Option<String>,
+    content: impl futures_util::Stream<Item = String> + Send + 'static,
+    status: impl std::future::Future<Output = MessageStatus> + Send + 'static,
+) -> Resolved {
+    Resolved::object(
+        "TextMessageOutput",
+        vec![
+            ("id", Resolved::string(id)),
+            ("createdAt", created(created_at)),
+            (
+                "status",
+                Resolved::pending(async move { status.await.into_resolved() }),
+            ),
+            ("role", Resolved::string("assistant")),
+            ("content", Resolved::string_stream(content)),
+            ("parentMessageId", Resolved::opt_string(parent_message_id)),
+        ],
+    )
+}
+
+/// An `ActionExecutionMessageOutput` whose `arguments` fragments come from `arguments`.
+pub fn streamed_action_execution(
+    id: impl Into<String>,
+    created_at: Option<String>,
+    name: impl Into<String>,
+    parent_message_id: Option<String>,
+    arguments: impl futures_util::Stream<Item = String> + Send + 'static,
+    status: impl std::future::Future<Output = MessageStatus> + Send + 'static,
+) -> Resolved {
+    Resolved::object(
+        "ActionExecutionMessageOutput",
+        vec![
+            ("id", Resolved::string(id)),
+            ("createdAt", created(created_at)),
+            (
+                "status",
+                Resolved::pending(async move { status.await.into_resolved() }),
+            ),
+            ("name", Resolved::string(name)),
+            ("arguments", Resolved::string_stream(arguments)),
+            ("parentMessageId", Resolved::opt_string(parent_message_id)),
+        ],
+    )
+}
+
+/// A `CopilotResponse` from a status future and message / meta-event streams (items built with
+/// [`OutputMessage::into_resolved`], [`streamed_text_message`], [`MetaEvent::into_resolved`], …).
+pub fn copilot_response_from_parts(
+    head: CopilotResponseHead,
+    status: impl std::future::Future<Output = ResponseStatus> + Send + 'static,
+    messages: impl futures_util::Stream<Item = Resolved> + Send + 'static,
+    meta_events: impl futures_util::Stream<Item = Resolved> + Send + 'static,
+) -> Resolved {
+    let extensions = match head.extensions {
+        None => Resolved::Null,
+        Some(api) => Resolved::object(
+            "ExtensionsResponse",
+            vec![(
+                "openaiAssistantAPI",
+                match api {
+                    None => Resolved::Null,
+                    Some(a) => Resolved::object(
+                        "OpenAIApiAssistantAPIResponse",
+                        vec![
+                            ("runId", Resolved::opt_string(a.run_id)),
+                            ("threadId", Resolved::opt_string(a.thread_id)),
+                        ],
+                    ),
+                },
+            )],
+        ),
+    };
+    Resolved::object(
+        "CopilotResponse",
+        vec![
+            ("threadId", Resolved::string(head.thread_id)),
+            ("runId", Resolved::opt_string(head.run_id)),
+            ("extensions", extensions),
+            (
+                "status",
+                Resolved::pending(async move { status.await.into_resolved() }),
+            ),
+            ("messages", Resolved::stream(messages)),
+            ("metaEvents", Resolved::stream(meta_events)),
         ],
     )
 }

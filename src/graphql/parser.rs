@@ -64,13 +64,28 @@ fn syntax_error(pos: Pos, desc: impl AsRef<str>) -> GraphQLError {
 
 impl<'a> Lexer<'a> {
     fn new(src: &'a str) -> Self {
-        Lexer { src, bytes: src.as_bytes(), i: 0, line: 1, line_start: 0, col_cache: std::cell::Cell::new((0, 0)) }
+        Lexer {
+            src,
+            bytes: src.as_bytes(),
+            i: 0,
+            line: 1,
+            line_start: 0,
+            col_cache: std::cell::Cell::new((0, 0)),
+        }
     }
 
     fn pos_at(&self, i: usize) -> Pos {
         let (ci, cc) = self.col_cache.get();
-        let (from, base) = if ci >= self.line_start && ci <= i { (ci, cc) } else { (self.line_start, 0) };
-        let col = base + self.src[from..i].chars().map(char::len_utf16).sum::<usize>();
+        let (from, base) = if ci >= self.line_start && ci <= i {
+            (ci, cc)
+        } else {
+            (self.line_start, 0)
+        };
+        let col = base
+            + self.src[from..i]
+                .chars()
+                .map(char::len_utf16)
+                .sum::<usize>();
         self.col_cache.set((i, col));
         Pos::new(self.line, col as u32 + 1)
     }
@@ -131,36 +146,90 @@ impl<'a> Lexer<'a> {
         let Some(&b) = self.bytes.get(start) else {
             return Ok(Token { tok: Tok::Eof, pos });
         };
-        let punct = |p: &'static str| Ok(Token { tok: Tok::Punct(p), pos });
+        let punct = |p: &'static str| {
+            Ok(Token {
+                tok: Tok::Punct(p),
+                pos,
+            })
+        };
         match b {
-            b'!' => { self.i += 1; punct("!") }
-            b'$' => { self.i += 1; punct("$") }
-            b'&' => { self.i += 1; punct("&") }
-            b'(' => { self.i += 1; punct("(") }
-            b')' => { self.i += 1; punct(")") }
-            b':' => { self.i += 1; punct(":") }
-            b'=' => { self.i += 1; punct("=") }
-            b'@' => { self.i += 1; punct("@") }
-            b'[' => { self.i += 1; punct("[") }
-            b']' => { self.i += 1; punct("]") }
-            b'{' => { self.i += 1; punct("{") }
-            b'|' => { self.i += 1; punct("|") }
-            b'}' => { self.i += 1; punct("}") }
-            b'.' if self.bytes.get(start + 1) == Some(&b'.') && self.bytes.get(start + 2) == Some(&b'.') => {
+            b'!' => {
+                self.i += 1;
+                punct("!")
+            }
+            b'$' => {
+                self.i += 1;
+                punct("$")
+            }
+            b'&' => {
+                self.i += 1;
+                punct("&")
+            }
+            b'(' => {
+                self.i += 1;
+                punct("(")
+            }
+            b')' => {
+                self.i += 1;
+                punct(")")
+            }
+            b':' => {
+                self.i += 1;
+                punct(":")
+            }
+            b'=' => {
+                self.i += 1;
+                punct("=")
+            }
+            b'@' => {
+                self.i += 1;
+                punct("@")
+            }
+            b'[' => {
+                self.i += 1;
+                punct("[")
+            }
+            b']' => {
+                self.i += 1;
+                punct("]")
+            }
+            b'{' => {
+                self.i += 1;
+                punct("{")
+            }
+            b'|' => {
+                self.i += 1;
+                punct("|")
+            }
+            b'}' => {
+                self.i += 1;
+                punct("}")
+            }
+            b'.' if self.bytes.get(start + 1) == Some(&b'.')
+                && self.bytes.get(start + 2) == Some(&b'.') =>
+            {
                 self.i += 3;
                 punct("...")
             }
             b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
                 let mut j = start + 1;
-                while matches!(self.bytes.get(j), Some(b'a'..=b'z' | b'A'..=b'Z' | b'_' | b'0'..=b'9')) {
+                while matches!(
+                    self.bytes.get(j),
+                    Some(b'a'..=b'z' | b'A'..=b'Z' | b'_' | b'0'..=b'9')
+                ) {
                     j += 1;
                 }
                 self.i = j;
-                Ok(Token { tok: Tok::Name(self.src[start..j].to_string()), pos })
+                Ok(Token {
+                    tok: Tok::Name(self.src[start..j].to_string()),
+                    pos,
+                })
             }
             b'-' | b'0'..=b'9' => self.read_number(start, pos),
             b'"' => {
-                if self.bytes.get(start + 1) == Some(&b'"') && self.bytes.get(start + 2) == Some(&b'"') {
+                if self.bytes.get(start + 1) == Some(&b'"')
+                    && self.bytes.get(start + 2) == Some(&b'"')
+                {
                     self.read_block_string(start, pos)
                 } else {
                     self.read_string(start, pos)
@@ -170,7 +239,10 @@ impl<'a> Lexer<'a> {
                 pos,
                 "Unexpected single quote character ('), did you mean to use a double quote (\")?",
             )),
-            _ => Err(syntax_error(pos, format!("Unexpected character: {}.", self.print_char_at(start)))),
+            _ => Err(syntax_error(
+                pos,
+                format!("Unexpected character: {}.", self.print_char_at(start)),
+            )),
         }
     }
 
@@ -178,7 +250,10 @@ impl<'a> Lexer<'a> {
         if !matches!(self.bytes.get(self.i), Some(b'0'..=b'9')) {
             return Err(syntax_error(
                 self.pos_at(self.i),
-                format!("Invalid number, expected digit but got: {}.", self.print_char_at(self.i)),
+                format!(
+                    "Invalid number, expected digit but got: {}.",
+                    self.print_char_at(self.i)
+                ),
             ));
         }
         while matches!(self.bytes.get(self.i), Some(b'0'..=b'9')) {
@@ -198,7 +273,10 @@ impl<'a> Lexer<'a> {
             if matches!(self.bytes.get(self.i), Some(b'0'..=b'9')) {
                 return Err(syntax_error(
                     self.pos_at(self.i),
-                    format!("Invalid number, unexpected digit after 0: {}.", self.print_char_at(self.i)),
+                    format!(
+                        "Invalid number, unexpected digit after 0: {}.",
+                        self.print_char_at(self.i)
+                    ),
                 ));
             }
         } else {
@@ -217,14 +295,27 @@ impl<'a> Lexer<'a> {
             }
             self.read_digits()?;
         }
-        if matches!(self.bytes.get(self.i), Some(b'.' | b'a'..=b'z' | b'A'..=b'Z' | b'_')) {
+        if matches!(
+            self.bytes.get(self.i),
+            Some(b'.' | b'a'..=b'z' | b'A'..=b'Z' | b'_')
+        ) {
             return Err(syntax_error(
                 self.pos_at(self.i),
-                format!("Invalid number, expected digit but got: {}.", self.print_char_at(self.i)),
+                format!(
+                    "Invalid number, expected digit but got: {}.",
+                    self.print_char_at(self.i)
+                ),
             ));
         }
         let text = self.src[start..self.i].to_string();
-        Ok(Token { tok: if is_float { Tok::Float(text) } else { Tok::Int(text) }, pos })
+        Ok(Token {
+            tok: if is_float {
+                Tok::Float(text)
+            } else {
+                Tok::Int(text)
+            },
+            pos,
+        })
     }
 
     fn read_hex4(&self, at: usize) -> Option<u32> {
@@ -245,7 +336,10 @@ impl<'a> Lexer<'a> {
             match c {
                 '"' => {
                     self.i = i + 1;
-                    return Ok(Token { tok: Tok::Str(out), pos });
+                    return Ok(Token {
+                        tok: Tok::Str(out),
+                        pos,
+                    });
                 }
                 '\n' | '\r' => return Err(syntax_error(self.pos_at(i), "Unterminated string.")),
                 '\\' => {
@@ -271,8 +365,13 @@ impl<'a> Lexer<'a> {
                         if self.bytes.get(i + 2) == Some(&b'{') {
                             if let Some(end) = self.src[i + 3..].find('}') {
                                 let hex = &self.src[i + 3..i + 3 + end];
-                                if !hex.is_empty() && hex.len() <= 6 && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-                                    if let Some(ch) = u32::from_str_radix(hex, 16).ok().and_then(char::from_u32) {
+                                if !hex.is_empty()
+                                    && hex.len() <= 6
+                                    && hex.bytes().all(|b| b.is_ascii_hexdigit())
+                                {
+                                    if let Some(ch) =
+                                        u32::from_str_radix(hex, 16).ok().and_then(char::from_u32)
+                                    {
                                         out.push(ch);
                                         i += 4 + end;
                                         continue;
@@ -285,7 +384,9 @@ impl<'a> Lexer<'a> {
                                 i += 6;
                                 continue;
                             }
-                            if (0xD800..0xDC00).contains(&hi) && self.src.get(i + 6..i + 8) == Some("\\u") {
+                            if (0xD800..0xDC00).contains(&hi)
+                                && self.src.get(i + 6..i + 8) == Some("\\u")
+                            {
                                 if let Some(lo) = self.read_hex4(i + 8) {
                                     if (0xDC00..0xE000).contains(&lo) {
                                         let cp = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
@@ -298,22 +399,39 @@ impl<'a> Lexer<'a> {
                                 }
                             }
                         }
-                        let end = self.src[i..].char_indices().nth(6).map(|(k, _)| i + k).unwrap_or(self.src.len());
+                        let end = self.src[i..]
+                            .char_indices()
+                            .nth(6)
+                            .map(|(k, _)| i + k)
+                            .unwrap_or(self.src.len());
                         return Err(syntax_error(
                             self.pos_at(i),
-                            format!("Invalid Unicode escape sequence: \"{}\".", &self.src[i..end]),
+                            format!(
+                                "Invalid Unicode escape sequence: \"{}\".",
+                                &self.src[i..end]
+                            ),
                         ));
                     }
-                    let end = self.src[i..].char_indices().nth(2).map(|(k, _)| i + k).unwrap_or(self.src.len());
+                    let end = self.src[i..]
+                        .char_indices()
+                        .nth(2)
+                        .map(|(k, _)| i + k)
+                        .unwrap_or(self.src.len());
                     return Err(syntax_error(
                         self.pos_at(i),
-                        format!("Invalid character escape sequence: \"{}\".", &self.src[i..end]),
+                        format!(
+                            "Invalid character escape sequence: \"{}\".",
+                            &self.src[i..end]
+                        ),
                     ));
                 }
                 c if (c as u32) < 0x20 && c != '\t' => {
                     return Err(syntax_error(
                         self.pos_at(i),
-                        format!("Invalid character within String: {}.", self.print_char_at(i)),
+                        format!(
+                            "Invalid character within String: {}.",
+                            self.print_char_at(i)
+                        ),
                     ));
                 }
                 c => {
@@ -333,7 +451,10 @@ impl<'a> Lexer<'a> {
             }
             if self.src[i..].starts_with("\"\"\"") {
                 self.i = i + 3;
-                return Ok(Token { tok: Tok::BlockStr(block_string_value(&raw)), pos });
+                return Ok(Token {
+                    tok: Tok::BlockStr(block_string_value(&raw)),
+                    pos,
+                });
             }
             if self.src[i..].starts_with("\\\"\"\"") {
                 raw.push_str("\"\"\"");
@@ -358,7 +479,10 @@ impl<'a> Lexer<'a> {
                 c if (c as u32) < 0x20 && c != '\t' => {
                     return Err(syntax_error(
                         self.pos_at(i),
-                        format!("Invalid character within String: {}.", self.print_char_at(i)),
+                        format!(
+                            "Invalid character within String: {}.",
+                            self.print_char_at(i)
+                        ),
                     ));
                 }
                 c => {
@@ -386,12 +510,20 @@ fn block_string_value(raw: &str) -> String {
             common = indent;
         }
     }
-    let Some(first) = first_non_empty else { return String::new() };
+    let Some(first) = first_non_empty else {
+        return String::new();
+    };
     let last = last_non_empty.unwrap();
     lines
         .iter()
         .enumerate()
-        .map(|(i, l)| if i == 0 || common == usize::MAX { *l } else { l.get(common..).unwrap_or("") })
+        .map(|(i, l)| {
+            if i == 0 || common == usize::MAX {
+                *l
+            } else {
+                l.get(common..).unwrap_or("")
+            }
+        })
         .skip(first)
         .take(last + 1 - first)
         .collect::<Vec<_>>()
@@ -430,7 +562,13 @@ impl<'a> Parser<'a> {
     fn new(src: &'a str, allow_type_system: bool) -> PResult<Self> {
         let mut lexer = Lexer::new(src);
         let tok = lexer.next_token()?;
-        Ok(Parser { lexer, tok, peeked: None, allow_type_system, depth: 0 })
+        Ok(Parser {
+            lexer,
+            tok,
+            peeked: None,
+            allow_type_system,
+            depth: 0,
+        })
     }
 
     fn advance(&mut self) -> PResult<Token> {
@@ -459,13 +597,19 @@ impl<'a> Parser<'a> {
     fn enter(&mut self) -> PResult<()> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(syntax_error(self.tok.pos, "Document exceeds the maximum nesting depth."));
+            return Err(syntax_error(
+                self.tok.pos,
+                "Document exceeds the maximum nesting depth.",
+            ));
         }
         Ok(())
     }
 
     fn unexpected(&self) -> GraphQLError {
-        syntax_error(self.tok.pos, format!("Unexpected {}.", token_desc(&self.tok.tok)))
+        syntax_error(
+            self.tok.pos,
+            format!("Unexpected {}.", token_desc(&self.tok.tok)),
+        )
     }
 
     fn expect_punct(&mut self, p: &'static str) -> PResult<Token> {
@@ -474,7 +618,11 @@ impl<'a> Parser<'a> {
         }
         Err(syntax_error(
             self.tok.pos,
-            format!("Expected {}, found {}.", kind_desc(&Tok::Punct(p)), token_desc(&self.tok.tok)),
+            format!(
+                "Expected {}, found {}.",
+                kind_desc(&Tok::Punct(p)),
+                token_desc(&self.tok.tok)
+            ),
         ))
     }
 
@@ -491,7 +639,10 @@ impl<'a> Parser<'a> {
             self.advance()?;
             return Ok(());
         }
-        Err(syntax_error(self.tok.pos, format!("Expected \"{k}\", found {}.", token_desc(&self.tok.tok))))
+        Err(syntax_error(
+            self.tok.pos,
+            format!("Expected \"{k}\", found {}.", token_desc(&self.tok.tok)),
+        ))
     }
 
     fn optional_keyword(&mut self, k: &str) -> PResult<bool> {
@@ -509,7 +660,10 @@ impl<'a> Parser<'a> {
             self.advance()?;
             return Ok((n, pos));
         }
-        Err(syntax_error(self.tok.pos, format!("Expected Name, found {}.", token_desc(&self.tok.tok))))
+        Err(syntax_error(
+            self.tok.pos,
+            format!("Expected Name, found {}.", token_desc(&self.tok.tok)),
+        ))
     }
 
     fn document(&mut self) -> PResult<Document> {
@@ -529,15 +683,28 @@ impl<'a> Parser<'a> {
 
     fn definition(&mut self) -> PResult<Definition> {
         if self.peek_punct("{") {
-            return Ok(Definition::Operation(Arc::new(self.operation_definition()?)));
+            return Ok(Definition::Operation(Arc::new(
+                self.operation_definition()?,
+            )));
         }
         let has_description = self.peek_description();
-        let keyword = if has_description { self.lookahead()?.clone() } else { self.tok.clone() };
+        let keyword = if has_description {
+            self.lookahead()?.clone()
+        } else {
+            self.tok.clone()
+        };
         if let Tok::Name(k) = &keyword.tok {
             if self.allow_type_system
                 && matches!(
                     k.as_str(),
-                    "schema" | "scalar" | "type" | "interface" | "union" | "enum" | "input" | "directive"
+                    "schema"
+                        | "scalar"
+                        | "type"
+                        | "interface"
+                        | "union"
+                        | "enum"
+                        | "input"
+                        | "directive"
                 )
             {
                 return Ok(Definition::TypeSystem(self.type_system_definition()?));
@@ -550,13 +717,20 @@ impl<'a> Parser<'a> {
             }
             match k.as_str() {
                 "query" | "mutation" | "subscription" => {
-                    return Ok(Definition::Operation(Arc::new(self.operation_definition()?)))
+                    return Ok(Definition::Operation(Arc::new(
+                        self.operation_definition()?,
+                    )))
                 }
-                "fragment" => return Ok(Definition::Fragment(Arc::new(self.fragment_definition()?))),
+                "fragment" => {
+                    return Ok(Definition::Fragment(Arc::new(self.fragment_definition()?)))
+                }
                 _ => {}
             }
         }
-        Err(syntax_error(keyword.pos, format!("Unexpected {}.", token_desc(&keyword.tok))))
+        Err(syntax_error(
+            keyword.pos,
+            format!("Unexpected {}.", token_desc(&keyword.tok)),
+        ))
     }
 
     fn operation_definition(&mut self) -> PResult<OperationDefinition> {
@@ -579,11 +753,22 @@ impl<'a> Parser<'a> {
             _ => return Err(self.unexpected()),
         };
         self.advance()?;
-        let name = if matches!(self.tok.tok, Tok::Name(_)) { Some(self.name()?.0) } else { None };
+        let name = if matches!(self.tok.tok, Tok::Name(_)) {
+            Some(self.name()?.0)
+        } else {
+            None
+        };
         let variables = self.variable_definitions()?;
         let directives = self.directives(false)?;
         let selection_set = Arc::new(self.selection_set()?);
-        Ok(OperationDefinition { pos, kind, name, variables, directives, selection_set })
+        Ok(OperationDefinition {
+            pos,
+            kind,
+            name,
+            variables,
+            directives,
+            selection_set,
+        })
     }
 
     fn variable_definitions(&mut self) -> PResult<Vec<VariableDefinition>> {
@@ -606,9 +791,21 @@ impl<'a> Parser<'a> {
         self.expect_punct(":")?;
         let type_pos = self.tok.pos;
         let ty = self.type_reference()?;
-        let default_value = if self.optional_punct("=")? { Some(self.value(true)?) } else { None };
+        let default_value = if self.optional_punct("=")? {
+            Some(self.value(true)?)
+        } else {
+            None
+        };
         let directives = self.directives(true)?;
-        Ok(VariableDefinition { pos, name, name_pos: pos, ty, type_pos, default_value, directives })
+        Ok(VariableDefinition {
+            pos,
+            name,
+            name_pos: pos,
+            ty,
+            type_pos,
+            default_value,
+            directives,
+        })
     }
 
     fn type_reference(&mut self) -> PResult<Type> {
@@ -652,11 +849,26 @@ impl<'a> Parser<'a> {
     fn field(&mut self) -> PResult<Field> {
         let pos = self.tok.pos;
         let (first, _) = self.name()?;
-        let (alias, name) = if self.optional_punct(":")? { (Some(first), self.name()?.0) } else { (None, first) };
+        let (alias, name) = if self.optional_punct(":")? {
+            (Some(first), self.name()?.0)
+        } else {
+            (None, first)
+        };
         let arguments = self.arguments(false)?;
         let directives = self.directives(false)?;
-        let selection_set = if self.peek_punct("{") { Some(Arc::new(self.selection_set()?)) } else { None };
-        Ok(Field { pos, alias, name, arguments, directives, selection_set })
+        let selection_set = if self.peek_punct("{") {
+            Some(Arc::new(self.selection_set()?))
+        } else {
+            None
+        };
+        Ok(Field {
+            pos,
+            alias,
+            name,
+            arguments,
+            directives,
+            selection_set,
+        })
     }
 
     fn arguments(&mut self, is_const: bool) -> PResult<Vec<Argument>> {
@@ -683,7 +895,11 @@ impl<'a> Parser<'a> {
             self.advance()?;
             let (name, _) = self.name()?;
             let arguments = self.arguments(is_const)?;
-            out.push(Directive { pos, name, arguments });
+            out.push(Directive {
+                pos,
+                name,
+                arguments,
+            });
         }
         Ok(out)
     }
@@ -702,13 +918,27 @@ impl<'a> Parser<'a> {
         if !has_type_condition && matches!(self.tok.tok, Tok::Name(_)) {
             let (name, _) = self.fragment_name()?;
             let directives = self.directives(false)?;
-            return Ok(Selection::FragmentSpread(FragmentSpread { pos, name, directives }));
+            return Ok(Selection::FragmentSpread(FragmentSpread {
+                pos,
+                name,
+                directives,
+            }));
         }
         let type_condition_pos = self.tok.pos;
-        let type_condition = if has_type_condition { Some(self.name()?.0) } else { None };
+        let type_condition = if has_type_condition {
+            Some(self.name()?.0)
+        } else {
+            None
+        };
         let directives = self.directives(false)?;
         let selection_set = Arc::new(self.selection_set()?);
-        Ok(Selection::InlineFragment(InlineFragment { pos, type_condition, type_condition_pos, directives, selection_set }))
+        Ok(Selection::InlineFragment(InlineFragment {
+            pos,
+            type_condition,
+            type_condition_pos,
+            directives,
+            selection_set,
+        }))
     }
 
     fn fragment_definition(&mut self) -> PResult<FragmentDefinition> {
@@ -720,12 +950,24 @@ impl<'a> Parser<'a> {
         let (type_condition, _) = self.name()?;
         let directives = self.directives(false)?;
         let selection_set = Arc::new(self.selection_set()?);
-        Ok(FragmentDefinition { pos, name, name_pos, type_condition, type_condition_pos, directives, selection_set })
+        Ok(FragmentDefinition {
+            pos,
+            name,
+            name_pos,
+            type_condition,
+            type_condition_pos,
+            directives,
+            selection_set,
+        })
     }
 
     fn value(&mut self, is_const: bool) -> PResult<Value> {
         let pos = self.tok.pos;
-        let mk = |kind| Value { pos, kind, block: false };
+        let mk = |kind| Value {
+            pos,
+            kind,
+            block: false,
+        };
         match self.tok.tok.clone() {
             Tok::Punct("[") => {
                 self.advance()?;
@@ -746,7 +988,11 @@ impl<'a> Parser<'a> {
                     let (name, _) = self.name()?;
                     self.expect_punct(":")?;
                     let value = self.value(is_const)?;
-                    fields.push(ObjectField { pos: fpos, name, value });
+                    fields.push(ObjectField {
+                        pos: fpos,
+                        name,
+                        value,
+                    });
                 }
                 self.depth -= 1;
                 Ok(mk(ValueKind::Object(fields)))
@@ -765,7 +1011,11 @@ impl<'a> Parser<'a> {
             }
             Tok::BlockStr(s) => {
                 self.advance()?;
-                Ok(Value { pos, kind: ValueKind::String(s), block: true })
+                Ok(Value {
+                    pos,
+                    kind: ValueKind::String(s),
+                    block: true,
+                })
             }
             Tok::Name(n) => {
                 self.advance()?;
@@ -780,7 +1030,10 @@ impl<'a> Parser<'a> {
                 if is_const {
                     self.advance()?;
                     if let Tok::Name(n) = &self.tok.tok {
-                        return Err(syntax_error(pos, format!("Unexpected variable \"${n}\" in constant value.")));
+                        return Err(syntax_error(
+                            pos,
+                            format!("Unexpected variable \"${n}\" in constant value."),
+                        ));
                     }
                     return Err(self.unexpected());
                 }
@@ -820,7 +1073,10 @@ impl<'a> Parser<'a> {
                     self.expect_punct(":")?;
                     ops.push((kind, self.name()?.0));
                 }
-                Ok(TypeSystemDefinition::Schema { pos, operation_types: ops })
+                Ok(TypeSystemDefinition::Schema {
+                    pos,
+                    operation_types: ops,
+                })
             }
             "scalar" => {
                 let (name, _) = self.name()?;
@@ -850,13 +1106,29 @@ impl<'a> Parser<'a> {
                         self.expect_punct(":")?;
                         let ty = self.type_reference()?;
                         let directives = self.directives(true)?;
-                        fields.push(FieldDefinition { pos: fpos, name: fname, arguments, ty, directives });
+                        fields.push(FieldDefinition {
+                            pos: fpos,
+                            name: fname,
+                            arguments,
+                            ty,
+                            directives,
+                        });
                     }
                 }
                 if kw == "type" {
-                    Ok(TypeSystemDefinition::Object { pos, name, interfaces, fields })
+                    Ok(TypeSystemDefinition::Object {
+                        pos,
+                        name,
+                        interfaces,
+                        fields,
+                    })
                 } else {
-                    Ok(TypeSystemDefinition::Interface { pos, name, interfaces, fields })
+                    Ok(TypeSystemDefinition::Interface {
+                        pos,
+                        name,
+                        interfaces,
+                        fields,
+                    })
                 }
             }
             "union" => {
@@ -907,13 +1179,23 @@ impl<'a> Parser<'a> {
                         break;
                     }
                 }
-                Ok(TypeSystemDefinition::Directive { pos, name, arguments, repeatable, locations })
+                Ok(TypeSystemDefinition::Directive {
+                    pos,
+                    name,
+                    arguments,
+                    repeatable,
+                    locations,
+                })
             }
             _ => Err(syntax_error(pos, format!("Unexpected Name \"{kw}\"."))),
         }
     }
 
-    fn input_value_defs(&mut self, open: &'static str, close: &'static str) -> PResult<Vec<InputValueDefinition>> {
+    fn input_value_defs(
+        &mut self,
+        open: &'static str,
+        close: &'static str,
+    ) -> PResult<Vec<InputValueDefinition>> {
         let mut out = Vec::new();
         if self.optional_punct(open)? {
             while !self.optional_punct(close)? {
@@ -922,9 +1204,19 @@ impl<'a> Parser<'a> {
                 let (name, _) = self.name()?;
                 self.expect_punct(":")?;
                 let ty = self.type_reference()?;
-                let default_value = if self.optional_punct("=")? { Some(self.value(true)?) } else { None };
+                let default_value = if self.optional_punct("=")? {
+                    Some(self.value(true)?)
+                } else {
+                    None
+                };
                 let directives = self.directives(true)?;
-                out.push(InputValueDefinition { pos, name, ty, default_value, directives });
+                out.push(InputValueDefinition {
+                    pos,
+                    name,
+                    ty,
+                    default_value,
+                    directives,
+                });
             }
         }
         Ok(out)

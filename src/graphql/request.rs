@@ -24,7 +24,11 @@ pub struct RequestError {
 
 impl RequestError {
     fn bad_request(message: impl Into<String>) -> Self {
-        RequestError { status: 400, errors: vec![GraphQLError::new(message).with_code("BAD_REQUEST")], headers: vec![] }
+        RequestError {
+            status: 400,
+            errors: vec![GraphQLError::new(message).with_code("BAD_REQUEST")],
+            headers: vec![],
+        }
     }
 
     fn param(message: impl Into<String>) -> Self {
@@ -74,7 +78,11 @@ fn json_error_message(body: &str, err: &serde_json::Error) -> String {
         offset += line.len();
     }
     let offset = offset.min(body.len());
-    let at = body[..offset].char_indices().last().map(|(i, _)| i).unwrap_or(0);
+    let at = body[..offset]
+        .char_indices()
+        .last()
+        .map(|(i, _)| i)
+        .unwrap_or(0);
     let ch = body[at..].chars().next().unwrap_or(' ');
     let chars: Vec<char> = body.chars().collect();
     let context = if chars.len() < 21 {
@@ -104,7 +112,11 @@ fn invalid_json(body: &str, err: &serde_json::Error) -> RequestError {
         .cloned()
         .unwrap_or_default(),
     );
-    RequestError { status: 400, errors: vec![e], headers: vec![] }
+    RequestError {
+        status: 400,
+        errors: vec![e],
+        headers: vec![],
+    }
 }
 
 /// Parameters from a JSON body (`application/json`).
@@ -123,8 +135,15 @@ pub fn params_from_json_body(body: &[u8]) -> Result<GraphQLParams, RequestError>
 
 fn params_from_map(m: Map<String, Json>) -> Result<GraphQLParams, RequestError> {
     for (k, v) in &m {
-        if !v.is_null() && !matches!(k.as_str(), "query" | "operationName" | "variables" | "extensions") {
-            return Err(RequestError::param(format!("Unexpected parameter \"{k}\" in the request body.")));
+        if !v.is_null()
+            && !matches!(
+                k.as_str(),
+                "query" | "operationName" | "variables" | "extensions"
+            )
+        {
+            return Err(RequestError::param(format!(
+                "Unexpected parameter \"{k}\" in the request body."
+            )));
         }
     }
     let query = match m.get("query") {
@@ -159,7 +178,12 @@ fn params_from_map(m: Map<String, Json>) -> Result<GraphQLParams, RequestError> 
     };
     let variables = obj_param("variables")?.unwrap_or_default();
     let extensions = obj_param("extensions")?;
-    Ok(GraphQLParams { query, operation_name, variables, extensions })
+    Ok(GraphQLParams {
+        query,
+        operation_name,
+        variables,
+        extensions,
+    })
 }
 
 fn percent_decode(s: &str) -> String {
@@ -209,7 +233,9 @@ pub fn params_from_query_string(qs: &str) -> Result<GraphQLParams, RequestError>
                     Json::Null
                 } else {
                     serde_json::from_str::<Json>(&v).map_err(|_| {
-                        RequestError::param(format!("Expected \"{k}\" param to be empty or an object, but given string."))
+                        RequestError::param(format!(
+                            "Expected \"{k}\" param to be empty or an object, but given string."
+                        ))
                     })?
                 }
             }
@@ -231,7 +257,11 @@ pub fn prepare_document(params: &GraphQLParams) -> Result<PreparedOperation, Req
     })?;
     let errors = validate(schema(), &doc);
     if !errors.is_empty() {
-        return Err(RequestError { status: 400, errors, headers: vec![] });
+        return Err(RequestError {
+            status: 400,
+            errors,
+            headers: vec![],
+        });
     }
     let mut operation = None;
     let mut ambiguous = false;
@@ -258,20 +288,37 @@ pub fn prepare_document(params: &GraphQLParams) -> Result<PreparedOperation, Req
         _ => {
             return Err(RequestError {
                 status: 400,
-                errors: vec![GraphQLError::new("Could not determine what operation to execute.")
-                    .with_code("OPERATION_RESOLUTION_FAILURE")],
+                errors: vec![
+                    GraphQLError::new("Could not determine what operation to execute.")
+                        .with_code("OPERATION_RESOLUTION_FAILURE"),
+                ],
                 headers: vec![],
             })
         }
     };
-    let fragments = doc.fragments().map(|f| (f.name.clone(), Arc::clone(f))).collect();
-    Ok(PreparedOperation { operation, fragments, variables: Map::new() })
+    let fragments = doc
+        .fragments()
+        .map(|f| (f.name.clone(), Arc::clone(f)))
+        .collect();
+    Ok(PreparedOperation {
+        operation,
+        fragments,
+        variables: Map::new(),
+    })
 }
 
 /// Coerces `variables` into the prepared operation (graphql-js `getVariableValues`).
-pub fn coerce_variables(op: &mut PreparedOperation, variables: &Map<String, Json>) -> Result<(), RequestError> {
-    op.variables = super::values::coerce_variable_values(schema(), &op.operation.variables, variables)
-        .map_err(|errors| RequestError { status: 400, errors, headers: vec![] })?;
+pub fn coerce_variables(
+    op: &mut PreparedOperation,
+    variables: &Map<String, Json>,
+) -> Result<(), RequestError> {
+    op.variables =
+        super::values::coerce_variable_values(schema(), &op.operation.variables, variables)
+            .map_err(|errors| RequestError {
+                status: 400,
+                errors,
+                headers: vec![],
+            })?;
     Ok(())
 }
 

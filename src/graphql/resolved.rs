@@ -23,7 +23,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(message: impl Into<String>) -> Self {
-        FieldError { message: message.into(), extensions: None }
+        FieldError {
+            message: message.into(),
+            extensions: None,
+        }
     }
 }
 
@@ -108,7 +111,12 @@ impl Resolved {
             Resolved::Null => Resolved::Null,
             Resolved::Leaf(v) => Resolved::Leaf(v.clone()),
             Resolved::Error(e) => Resolved::Error(e.clone()),
-            Resolved::List(items) => Resolved::List(items.iter().map(Resolved::try_clone).collect::<Option<Vec<_>>>()?),
+            Resolved::List(items) => Resolved::List(
+                items
+                    .iter()
+                    .map(Resolved::try_clone)
+                    .collect::<Option<Vec<_>>>()?,
+            ),
             _ => return None,
         })
     }
@@ -136,7 +144,10 @@ impl FieldMap {
     pub fn new(typename: impl Into<String>, fields: Vec<(&str, Resolved)>) -> Self {
         FieldMap {
             typename: typename.into(),
-            fields: fields.into_iter().map(|(k, v)| (k.to_string(), Some(v))).collect(),
+            fields: fields
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), Some(v)))
+                .collect(),
         }
     }
 
@@ -160,8 +171,12 @@ impl ObjectSource for FieldMap {
         if let Some(c) = slot.as_ref().and_then(Resolved::try_clone) {
             return c;
         }
-        slot.take()
-            .unwrap_or_else(|| Resolved::error(format!("Field \"{name}\" of {} was already consumed.", self.typename)))
+        slot.take().unwrap_or_else(|| {
+            Resolved::error(format!(
+                "Field \"{name}\" of {} was already consumed.",
+                self.typename
+            ))
+        })
     }
 }
 
@@ -176,6 +191,10 @@ impl ObjectSource for JsonObject {
         &self.typename
     }
     fn field(&mut self, name: &str, _args: &Map<String, Json>) -> Resolved {
-        self.map.get(name).cloned().map(Resolved::from).unwrap_or(Resolved::Null)
+        self.map
+            .get(name)
+            .cloned()
+            .map(Resolved::from)
+            .unwrap_or(Resolved::Null)
     }
 }

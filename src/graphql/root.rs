@@ -25,7 +25,10 @@ pub struct RequestContext {
 impl RequestContext {
     /// First header with this (case-insensitive) name.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -119,7 +122,10 @@ pub struct ResolverError {
 impl ResolverError {
     /// A plain error: only its message goes out.
     pub fn plain(message: impl Into<String>) -> Self {
-        ResolverError { message: message.into(), extensions: None }
+        ResolverError {
+            message: message.into(),
+            extensions: None,
+        }
     }
 
     /// A CopilotKit error: `extensions` = `{name, statusCode, code, visibility, severity,
@@ -134,17 +140,23 @@ impl ResolverError {
         ext.insert("severity".into(), Json::String(code.severity().into()));
         ext.insert(
             "troubleshootingUrl".into(),
-            code.troubleshooting_url().map_or(Json::Null, |u| Json::String(u.into())),
+            code.troubleshooting_url()
+                .map_or(Json::Null, |u| Json::String(u.into())),
         );
         let mut original = Map::new();
         original.insert("message".into(), Json::String(message.clone()));
         ext.insert("originalError".into(), Json::Object(original));
-        ResolverError { message, extensions: Some(ext) }
+        ResolverError {
+            message,
+            extensions: Some(ext),
+        }
     }
 
     /// Adds or replaces one extension field.
     pub fn with_extension(mut self, key: impl Into<String>, value: Json) -> Self {
-        self.extensions.get_or_insert_with(Map::new).insert(key.into(), value);
+        self.extensions
+            .get_or_insert_with(Map::new)
+            .insert(key.into(), value);
         self
     }
 }
@@ -159,7 +171,10 @@ impl std::error::Error for ResolverError {}
 
 impl From<ResolverError> for FieldError {
     fn from(e: ResolverError) -> Self {
-        FieldError { message: e.message, extensions: e.extensions }
+        FieldError {
+            message: e.message,
+            extensions: e.extensions,
+        }
     }
 }
 
@@ -176,7 +191,10 @@ pub trait RootResolvers: Send + Sync + 'static {
         ctx: RequestContext,
     ) -> BoxFuture<'static, Result<Resolved, ResolverError>>;
 
-    fn available_agents(&self, ctx: RequestContext) -> BoxFuture<'static, Result<Vec<AgentInfo>, ResolverError>>;
+    fn available_agents(
+        &self,
+        ctx: RequestContext,
+    ) -> BoxFuture<'static, Result<Vec<AgentInfo>, ResolverError>>;
 
     fn load_agent_state(
         &self,
@@ -193,7 +211,8 @@ pub(crate) struct RootSource {
 }
 
 fn typed<T: serde::de::DeserializeOwned>(v: Option<&Json>) -> Result<T, Resolved> {
-    serde_json::from_value(v.cloned().unwrap_or(Json::Null)).map_err(|e| Resolved::error(format!("Invalid input: {e}")))
+    serde_json::from_value(v.cloned().unwrap_or(Json::Null))
+        .map_err(|e| Resolved::error(format!("Invalid input: {e}")))
 }
 
 impl ObjectSource for RootSource {
@@ -236,7 +255,9 @@ impl ObjectSource for RootSource {
                     Some(Json::Object(m)) => Some(m.clone()),
                     _ => None,
                 };
-                let fut = self.resolvers.generate_copilot_response(data, properties, ctx);
+                let fut = self
+                    .resolvers
+                    .generate_copilot_response(data, properties, ctx);
                 Resolved::pending(async move {
                     match fut.await {
                         Ok(r) => r,

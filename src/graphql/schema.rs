@@ -65,7 +65,10 @@ impl TypeDef {
         self.input_fields.iter().find(|f| f.name == name)
     }
     pub fn is_composite(&self) -> bool {
-        matches!(self.kind, TypeKind::Object | TypeKind::Interface | TypeKind::Union)
+        matches!(
+            self.kind,
+            TypeKind::Object | TypeKind::Interface | TypeKind::Union
+        )
     }
     pub fn is_abstract(&self) -> bool {
         matches!(self.kind, TypeKind::Interface | TypeKind::Union)
@@ -74,7 +77,10 @@ impl TypeDef {
         matches!(self.kind, TypeKind::Scalar | TypeKind::Enum)
     }
     pub fn is_input(&self) -> bool {
-        matches!(self.kind, TypeKind::Scalar | TypeKind::Enum | TypeKind::InputObject)
+        matches!(
+            self.kind,
+            TypeKind::Scalar | TypeKind::Enum | TypeKind::InputObject
+        )
     }
 }
 
@@ -125,31 +131,65 @@ impl Schema {
                     input_fields: vec![],
                 };
                 match def {
-                    TypeSystemDefinition::Schema { operation_types, .. } => {
+                    TypeSystemDefinition::Schema {
+                        operation_types, ..
+                    } => {
                         roots = operation_types;
                         continue;
                     }
-                    TypeSystemDefinition::Directive { name, arguments, repeatable, locations, .. } => {
-                        directives.insert(name.clone(), DirectiveDef { name, args: arguments, locations, repeatable });
+                    TypeSystemDefinition::Directive {
+                        name,
+                        arguments,
+                        repeatable,
+                        locations,
+                        ..
+                    } => {
+                        directives.insert(
+                            name.clone(),
+                            DirectiveDef {
+                                name,
+                                args: arguments,
+                                locations,
+                                repeatable,
+                            },
+                        );
                         continue;
                     }
                     TypeSystemDefinition::Scalar { name, .. } => t.name = name,
-                    TypeSystemDefinition::Object { name, interfaces, fields, .. } => {
+                    TypeSystemDefinition::Object {
+                        name,
+                        interfaces,
+                        fields,
+                        ..
+                    } => {
                         t.kind = TypeKind::Object;
                         t.name = name;
                         t.interfaces = interfaces;
                         t.fields = fields
                             .into_iter()
-                            .map(|f| FieldDef { name: f.name, args: f.arguments, ty: f.ty })
+                            .map(|f| FieldDef {
+                                name: f.name,
+                                args: f.arguments,
+                                ty: f.ty,
+                            })
                             .collect();
                     }
-                    TypeSystemDefinition::Interface { name, interfaces, fields, .. } => {
+                    TypeSystemDefinition::Interface {
+                        name,
+                        interfaces,
+                        fields,
+                        ..
+                    } => {
                         t.kind = TypeKind::Interface;
                         t.name = name;
                         t.interfaces = interfaces;
                         t.fields = fields
                             .into_iter()
-                            .map(|f| FieldDef { name: f.name, args: f.arguments, ty: f.ty })
+                            .map(|f| FieldDef {
+                                name: f.name,
+                                args: f.arguments,
+                                ty: f.ty,
+                            })
                             .collect();
                     }
                     TypeSystemDefinition::Union { name, members, .. } => {
@@ -177,7 +217,10 @@ impl Schema {
             let t = &types[name];
             if t.kind == TypeKind::Object {
                 for i in &t.interfaces {
-                    implementations.entry(i.clone()).or_default().push(name.clone());
+                    implementations
+                        .entry(i.clone())
+                        .or_default()
+                        .push(name.clone());
                 }
             }
         }
@@ -191,7 +234,14 @@ impl Schema {
         let query_type = root(OperationKind::Query, "Query").ok_or("schema has no Query type")?;
         let mutation_type = root(OperationKind::Mutation, "Mutation");
         let subscription_type = root(OperationKind::Subscription, "Subscription");
-        Ok(Schema { types, directives, query_type, mutation_type, subscription_type, implementations })
+        Ok(Schema {
+            types,
+            directives,
+            query_type,
+            mutation_type,
+            subscription_type,
+            implementations,
+        })
     }
 
     pub fn get(&self, name: &str) -> Option<&TypeDef> {
@@ -267,7 +317,9 @@ impl Schema {
             (Type::Named(s), Type::Named(p)) => {
                 s == p
                     || match (self.get(s), self.get(p)) {
-                        (Some(st), Some(pt)) if pt.is_abstract() => self.is_possible_type(pt, &st.name),
+                        (Some(st), Some(pt)) if pt.is_abstract() => {
+                            self.is_possible_type(pt, &st.name)
+                        }
                         _ => false,
                     }
             }
@@ -290,7 +342,10 @@ mod tests {
         let impls = s.possible_types(base);
         assert!(impls.contains(&"TextMessageOutput") && impls.contains(&"ImageMessageOutput"));
         assert_eq!(s.ty("MessageStatus").kind, TypeKind::Union);
-        assert_eq!(s.ty("GenerateCopilotResponseInput").input_fields[0].name, "metadata");
+        assert_eq!(
+            s.ty("GenerateCopilotResponseInput").input_fields[0].name,
+            "metadata"
+        );
         assert!(s.directives.contains_key("defer") && s.directives.contains_key("stream"));
         assert!(s.fragment_condition_matches("BaseResponseStatus", "FailedResponseStatus"));
         assert!(!s.fragment_condition_matches("BaseResponseStatus", "SuccessMessageStatus"));

@@ -58,7 +58,10 @@ pub fn validate(schema: &Schema, doc: &Document) -> Vec<GraphQLError> {
         root_kind: None,
     };
     v.run();
-    v.errors.into_iter().map(|e| e.with_code(VALIDATION_CODE)).collect()
+    v.errors
+        .into_iter()
+        .map(|e| e.with_code(VALIDATION_CODE))
+        .collect()
 }
 
 fn type_str(t: &Type) -> String {
@@ -67,7 +70,8 @@ fn type_str(t: &Type) -> String {
 
 impl<'a> Validator<'a> {
     fn err(&mut self, msg: impl Into<String>, locs: &[Pos]) {
-        self.errors.push(GraphQLError::new(msg).with_locations(locs.iter().copied()));
+        self.errors
+            .push(GraphQLError::new(msg).with_locations(locs.iter().copied()));
     }
 
     fn run(&mut self) {
@@ -83,28 +87,44 @@ impl<'a> Validator<'a> {
         for def in &doc.definitions {
             match def {
                 Definition::TypeSystem(t) => {
-                    self.err(format!("The {} definition is not executable.", t.display_name()), &[t.pos()]);
+                    self.err(
+                        format!("The {} definition is not executable.", t.display_name()),
+                        &[t.pos()],
+                    );
                 }
                 Definition::Operation(op) => {
                     if let Some(n) = &op.name {
                         if let Some(first) = op_names.get(n.as_str()) {
                             let first = *first;
-                            self.err(format!("There can be only one operation named \"{n}\"."), &[first, op.pos]);
+                            self.err(
+                                format!("There can be only one operation named \"{n}\"."),
+                                &[first, op.pos],
+                            );
                         } else {
                             op_names.insert(n, op.pos);
                         }
                     } else if op_count > 1 {
-                        self.err("This anonymous operation must be the only defined operation.", &[op.pos]);
+                        self.err(
+                            "This anonymous operation must be the only defined operation.",
+                            &[op.pos],
+                        );
                     }
                     self.usages.clear();
                     self.spreads.clear();
                     self.operation(op);
-                    op_data.push((op.clone(), std::mem::take(&mut self.usages), std::mem::take(&mut self.spreads)));
+                    op_data.push((
+                        op.clone(),
+                        std::mem::take(&mut self.usages),
+                        std::mem::take(&mut self.spreads),
+                    ));
                 }
                 Definition::Fragment(f) => {
                     if let Some(first) = frag_names.get(f.name.as_str()) {
                         let first = *first;
-                        self.err(format!("There can be only one fragment named \"{}\".", f.name), &[first, f.name_pos]);
+                        self.err(
+                            format!("There can be only one fragment named \"{}\".", f.name),
+                            &[first, f.name_pos],
+                        );
                         continue;
                     }
                     frag_names.insert(&f.name, f.name_pos);
@@ -164,12 +184,22 @@ impl<'a> Validator<'a> {
         stack.push(name.to_string());
         for s in spreads.get(name).cloned().unwrap_or_default() {
             if let Some(idx) = stack.iter().position(|x| *x == s) {
-                let via: Vec<String> = stack[idx + 1..].iter().map(|x| format!("\"{x}\"")).collect();
-                let pos = self.fragments.get(s.as_str()).map(|f| f.pos).unwrap_or_default();
+                let via: Vec<String> = stack[idx + 1..]
+                    .iter()
+                    .map(|x| format!("\"{x}\""))
+                    .collect();
+                let pos = self
+                    .fragments
+                    .get(s.as_str())
+                    .map(|f| f.pos)
+                    .unwrap_or_default();
                 let msg = if via.is_empty() {
                     format!("Cannot spread fragment \"{s}\" within itself.")
                 } else {
-                    format!("Cannot spread fragment \"{s}\" within itself via {}.", via.join(", "))
+                    format!(
+                        "Cannot spread fragment \"{s}\" within itself via {}.",
+                        via.join(", ")
+                    )
                 };
                 self.err(msg, &[pos]);
             } else if self.fragments.contains_key(s.as_str()) {
@@ -186,7 +216,10 @@ impl<'a> Validator<'a> {
             let Some(def) = op.variables.iter().find(|d| d.name == u.name) else {
                 if seen.insert(u.name.as_str()) {
                     let msg = match op_name {
-                        Some(n) => format!("Variable \"${}\" is not defined by operation \"{n}\".", u.name),
+                        Some(n) => format!(
+                            "Variable \"${}\" is not defined by operation \"{n}\".",
+                            u.name
+                        ),
                         None => format!("Variable \"${}\" is not defined.", u.name),
                     };
                     self.err(msg, &[u.pos, op.pos]);
@@ -194,11 +227,16 @@ impl<'a> Validator<'a> {
                 continue;
             };
             // VariablesInAllowedPosition.
-            let Some(t) = self.schema.get(def.ty.named_type()) else { continue };
+            let Some(t) = self.schema.get(def.ty.named_type()) else {
+                continue;
+            };
             if !t.is_input() {
                 continue;
             }
-            let has_non_null_default = def.default_value.as_ref().is_some_and(|d| d.kind != ValueKind::Null);
+            let has_non_null_default = def
+                .default_value
+                .as_ref()
+                .is_some_and(|d| d.kind != ValueKind::Null);
             let allowed = if u.ty.is_non_null() && !def.ty.is_non_null() {
                 (has_non_null_default || u.has_location_default)
                     && self.schema.is_type_sub_type_of(&def.ty, u.ty.nullable())
@@ -220,7 +258,10 @@ impl<'a> Validator<'a> {
         for def in &op.variables {
             if !usages.iter().any(|u| u.name == def.name) {
                 let msg = match op_name {
-                    Some(n) => format!("Variable \"${}\" is never used in operation \"{n}\".", def.name),
+                    Some(n) => format!(
+                        "Variable \"${}\" is never used in operation \"{n}\".",
+                        def.name
+                    ),
                     None => format!("Variable \"${}\" is never used.", def.name),
                 };
                 self.err(msg, &[def.pos]);
@@ -240,7 +281,10 @@ impl<'a> Validator<'a> {
         for def in &op.variables {
             if let Some(first) = var_names.get(def.name.as_str()) {
                 let first = *first;
-                self.err(format!("There can be only one variable named \"${}\".", def.name), &[first, def.pos]);
+                self.err(
+                    format!("There can be only one variable named \"${}\".", def.name),
+                    &[first, def.pos],
+                );
             } else {
                 var_names.insert(&def.name, def.pos);
             }
@@ -248,11 +292,18 @@ impl<'a> Validator<'a> {
             match self.schema.get(named) {
                 None => {
                     let sugg = self.type_suggestions(named);
-                    self.err(format!("Unknown type \"{named}\".{}", did_you_mean(None, &sugg)), &[def.type_pos]);
+                    self.err(
+                        format!("Unknown type \"{named}\".{}", did_you_mean(None, &sugg)),
+                        &[def.type_pos],
+                    );
                 }
                 Some(t) if !t.is_input() => {
                     self.err(
-                        format!("Variable \"${}\" cannot be non-input type \"{}\".", def.name, type_str(&def.ty)),
+                        format!(
+                            "Variable \"${}\" cannot be non-input type \"{}\".",
+                            def.name,
+                            type_str(&def.ty)
+                        ),
                         &[def.type_pos],
                     );
                 }
@@ -279,14 +330,21 @@ impl<'a> Validator<'a> {
             None => {
                 let sugg = self.type_suggestions(&f.type_condition);
                 self.err(
-                    format!("Unknown type \"{}\".{}", f.type_condition, did_you_mean(None, &sugg)),
+                    format!(
+                        "Unknown type \"{}\".{}",
+                        f.type_condition,
+                        did_you_mean(None, &sugg)
+                    ),
                     &[f.type_condition_pos],
                 );
                 None
             }
             Some(t) if !t.is_composite() => {
                 self.err(
-                    format!("Fragment \"{}\" cannot condition on non composite type \"{}\".", f.name, f.type_condition),
+                    format!(
+                        "Fragment \"{}\" cannot condition on non composite type \"{}\".",
+                        f.name, f.type_condition
+                    ),
                     &[f.type_condition_pos],
                 );
                 None
@@ -314,12 +372,17 @@ impl<'a> Validator<'a> {
                         Some(c) => match self.schema.get(c) {
                             None => {
                                 let sugg = self.type_suggestions(c);
-                                self.err(format!("Unknown type \"{c}\".{}", did_you_mean(None, &sugg)), &[fr.type_condition_pos]);
+                                self.err(
+                                    format!("Unknown type \"{c}\".{}", did_you_mean(None, &sugg)),
+                                    &[fr.type_condition_pos],
+                                );
                                 None
                             }
                             Some(t) if !t.is_composite() => {
                                 self.err(
-                                    format!("Fragment cannot condition on non composite type \"{c}\"."),
+                                    format!(
+                                        "Fragment cannot condition on non composite type \"{c}\"."
+                                    ),
                                     &[fr.type_condition_pos],
                                 );
                                 None
@@ -349,7 +412,9 @@ impl<'a> Validator<'a> {
                     match self.fragments.get(sp.name.as_str()) {
                         None => self.err(format!("Unknown fragment \"{}\".", sp.name), &[sp.pos]),
                         Some(fd) => {
-                            if let (Some(p), Some(t)) = (parent, self.schema.get(&fd.type_condition)) {
+                            if let (Some(p), Some(t)) =
+                                (parent, self.schema.get(&fd.type_condition))
+                            {
                                 if t.is_composite() && !self.schema.types_overlap(t, p) {
                                     self.err(
                                         format!(
@@ -376,9 +441,21 @@ impl<'a> Validator<'a> {
             if let Some(p) = parent {
                 let is_root = |n: &Option<String>| n.as_deref() == Some(p.name.as_str());
                 if is_root(&self.schema.mutation_type) {
-                    self.err(format!("Defer directive cannot be used on root mutation type \"{}\".", p.name), &[d.pos]);
+                    self.err(
+                        format!(
+                            "Defer directive cannot be used on root mutation type \"{}\".",
+                            p.name
+                        ),
+                        &[d.pos],
+                    );
                 } else if is_root(&self.schema.subscription_type) {
-                    self.err(format!("Defer directive cannot be used on root subscription type \"{}\".", p.name), &[d.pos]);
+                    self.err(
+                        format!(
+                            "Defer directive cannot be used on root subscription type \"{}\".",
+                            p.name
+                        ),
+                        &[d.pos],
+                    );
                 }
             }
         }
@@ -390,12 +467,18 @@ impl<'a> Validator<'a> {
                 ValueKind::String(s) => {
                     if let Some((_, first)) = self.labels.iter().find(|(l, _)| l == s) {
                         let first = *first;
-                        self.err("Defer/Stream directive label argument must be unique.", &[first, d.pos]);
+                        self.err(
+                            "Defer/Stream directive label argument must be unique.",
+                            &[first, d.pos],
+                        );
                     } else {
                         self.labels.push((s.clone(), d.pos));
                     }
                 }
-                _ => self.err("Defer/Stream directive label argument must be a static string.", &[d.pos]),
+                _ => self.err(
+                    "Defer/Stream directive label argument must be a static string.",
+                    &[d.pos],
+                ),
             }
         }
     }
@@ -410,7 +493,11 @@ impl<'a> Validator<'a> {
             return;
         };
         if f.name == "__typename" {
-            self.unknown_args(&f.arguments, &[], &format!("field \"{}.__typename\"", parent.name));
+            self.unknown_args(
+                &f.arguments,
+                &[],
+                &format!("field \"{}.__typename\"", parent.name),
+            );
             if let Some(s) = &f.selection_set {
                 self.err(
                     "Field \"__typename\" must not have a selection since type \"String!\" has no subfields.",
@@ -430,12 +517,18 @@ impl<'a> Validator<'a> {
             return;
         }
         let Some(def) = parent.field(&f.name).cloned() else {
-            let msg = format!("Cannot query field \"{}\" on type \"{}\".", f.name, parent.name);
+            let msg = format!(
+                "Cannot query field \"{}\" on type \"{}\".",
+                f.name, parent.name
+            );
             let types = self.suggested_types(parent, &f.name);
             let hint = if !types.is_empty() {
                 did_you_mean(Some("to use an inline fragment on"), &types)
             } else {
-                did_you_mean(None, &suggestion_list(&f.name, parent.fields.iter().map(|x| x.name.as_str())))
+                did_you_mean(
+                    None,
+                    &suggestion_list(&f.name, parent.fields.iter().map(|x| x.name.as_str())),
+                )
             };
             self.err(format!("{msg}{hint}"), &[f.pos]);
             self.walk_args_untyped(&f.arguments);
@@ -445,9 +538,16 @@ impl<'a> Validator<'a> {
             return;
         };
         // Arguments.
-        self.unknown_args(&f.arguments, &def.args, &format!("field \"{}.{}\"", parent.name, def.name));
+        self.unknown_args(
+            &f.arguments,
+            &def.args,
+            &format!("field \"{}.{}\"", parent.name, def.name),
+        );
         for a in &def.args {
-            if a.ty.is_non_null() && a.default_value.is_none() && !f.arguments.iter().any(|x| x.name == a.name) {
+            if a.ty.is_non_null()
+                && a.default_value.is_none()
+                && !f.arguments.iter().any(|x| x.name == a.name)
+            {
                 self.err(
                     format!(
                         "Field \"{}\" argument \"{}\" of type \"{}\" is required, but it was not provided.",
@@ -469,16 +569,27 @@ impl<'a> Validator<'a> {
             self.label_check(d);
             if !matches!(def.ty.nullable(), Type::List(_)) {
                 self.err(
-                    format!("Stream directive cannot be used on non-list field \"{}\" on type \"{}\".", def.name, parent.name),
+                    format!(
+                        "Stream directive cannot be used on non-list field \"{}\" on type \"{}\".",
+                        def.name, parent.name
+                    ),
                     &[d.pos],
                 );
             }
             if self.schema.mutation_type.as_deref() == Some(parent.name.as_str()) {
-                self.err(format!("Stream directive cannot be used on root mutation type \"{}\".", parent.name), &[d.pos]);
+                self.err(
+                    format!(
+                        "Stream directive cannot be used on root mutation type \"{}\".",
+                        parent.name
+                    ),
+                    &[d.pos],
+                );
             }
         }
         // ScalarLeafs + recursion.
-        let Some(t) = self.schema.get(def.ty.named_type()).cloned() else { return };
+        let Some(t) = self.schema.get(def.ty.named_type()).cloned() else {
+            return;
+        };
         match (&f.selection_set, t.is_leaf()) {
             (Some(s), true) => self.err(
                 format!(
@@ -533,15 +644,29 @@ impl<'a> Validator<'a> {
         for (idx, a) in args.iter().enumerate() {
             let previous = args[..idx].iter().filter(|x| x.name == a.name).count();
             if previous == 1 {
-                let locs: Vec<Pos> = args.iter().filter(|x| x.name == a.name).map(|x| x.pos).collect();
-                self.err(format!("There can be only one argument named \"{}\".", a.name), &locs);
+                let locs: Vec<Pos> = args
+                    .iter()
+                    .filter(|x| x.name == a.name)
+                    .map(|x| x.pos)
+                    .collect();
+                self.err(
+                    format!("There can be only one argument named \"{}\".", a.name),
+                    &locs,
+                );
             }
             if previous > 0 {
                 continue;
             }
             if !defs.iter().any(|d| d.name == a.name) {
                 let sugg = suggestion_list(&a.name, defs.iter().map(|d| d.name.as_str()));
-                self.err(format!("Unknown argument \"{}\" on {owner}.{}", a.name, did_you_mean(None, &sugg)), &[a.pos]);
+                self.err(
+                    format!(
+                        "Unknown argument \"{}\" on {owner}.{}",
+                        a.name,
+                        did_you_mean(None, &sugg)
+                    ),
+                    &[a.pos],
+                );
             }
         }
     }
@@ -561,7 +686,9 @@ impl<'a> Validator<'a> {
                 has_location_default: true,
             }),
             ValueKind::List(items) => items.iter().for_each(|i| self.collect_usages_untyped(i)),
-            ValueKind::Object(fields) => fields.iter().for_each(|f| self.collect_usages_untyped(&f.value)),
+            ValueKind::Object(fields) => fields
+                .iter()
+                .for_each(|f| self.collect_usages_untyped(&f.value)),
             _ => {}
         }
     }
@@ -575,19 +702,35 @@ impl<'a> Validator<'a> {
                 continue;
             };
             if !def.locations.iter().any(|l| l == location) {
-                self.err(format!("Directive \"@{}\" may not be used on {location}.", d.name), &[d.pos]);
+                self.err(
+                    format!("Directive \"@{}\" may not be used on {location}.", d.name),
+                    &[d.pos],
+                );
             }
             if !def.repeatable {
                 if let Some((_, first)) = seen.iter().find(|(n, _)| *n == d.name) {
                     let first = *first;
-                    self.err(format!("The directive \"@{}\" can only be used once at this location.", d.name), &[first, d.pos]);
+                    self.err(
+                        format!(
+                            "The directive \"@{}\" can only be used once at this location.",
+                            d.name
+                        ),
+                        &[first, d.pos],
+                    );
                 } else {
                     seen.push((&d.name, d.pos));
                 }
             }
-            self.unknown_args(&d.arguments, &def.args, &format!("directive \"@{}\"", d.name));
+            self.unknown_args(
+                &d.arguments,
+                &def.args,
+                &format!("directive \"@{}\"", d.name),
+            );
             for a in &def.args {
-                if a.ty.is_non_null() && a.default_value.is_none() && !d.arguments.iter().any(|x| x.name == a.name) {
+                if a.ty.is_non_null()
+                    && a.default_value.is_none()
+                    && !d.arguments.iter().any(|x| x.name == a.name)
+                {
                     self.err(
                         format!(
                             "Directive \"@{}\" argument \"{}\" of type \"{}\" is required, but it was not provided.",
@@ -610,14 +753,25 @@ impl<'a> Validator<'a> {
     /// ValuesOfCorrectType for a literal in a typed position, recording variable usages.
     fn value_with_usage(&mut self, v: &Value, ty: &Type, has_default: bool) {
         if let ValueKind::Variable(n) = &v.kind {
-            self.usages.push(VarUsage { name: n.clone(), pos: v.pos, ty: ty.clone(), has_location_default: has_default });
+            self.usages.push(VarUsage {
+                name: n.clone(),
+                pos: v.pos,
+                ty: ty.clone(),
+                has_location_default: has_default,
+            });
             return;
         }
         self.literal(v, ty);
     }
 
     fn literal(&mut self, v: &Value, ty: &Type) {
-        let bad = |v: &Value, ty: &Type| format!("Expected value of type \"{}\", found {}.", type_str(ty), print_value(v));
+        let bad = |v: &Value, ty: &Type| {
+            format!(
+                "Expected value of type \"{}\", found {}.",
+                type_str(ty),
+                print_value(v)
+            )
+        };
         match (&v.kind, ty) {
             (ValueKind::Variable(_), _) => self.value_with_usage(v, ty, false),
             (ValueKind::Null, Type::NonNull(_)) => self.err(bad(v, ty), &[v.pos]),
@@ -630,7 +784,9 @@ impl<'a> Validator<'a> {
             }
             (_, Type::List(inner)) => self.literal(v, inner),
             (_, Type::Named(name)) => {
-                let Some(t) = self.schema.get(name).cloned() else { return };
+                let Some(t) = self.schema.get(name).cloned() else {
+                    return;
+                };
                 if t.kind == TypeKind::InputObject {
                     let ValueKind::Object(fields) = &v.kind else {
                         self.err(bad(v, ty), &[v.pos]);
@@ -640,13 +796,19 @@ impl<'a> Validator<'a> {
                     for f in fields {
                         if let Some((_, first)) = seen.iter().find(|(n, _)| *n == f.name) {
                             let first = *first;
-                            self.err(format!("There can be only one input field named \"{}\".", f.name), &[first, f.pos]);
+                            self.err(
+                                format!("There can be only one input field named \"{}\".", f.name),
+                                &[first, f.pos],
+                            );
                         } else {
                             seen.push((&f.name, f.pos));
                         }
                     }
                     for fd in &t.input_fields {
-                        if fd.ty.is_non_null() && fd.default_value.is_none() && !fields.iter().any(|f| f.name == fd.name) {
+                        if fd.ty.is_non_null()
+                            && fd.default_value.is_none()
+                            && !fields.iter().any(|f| f.name == fd.name)
+                        {
                             self.err(
                                 format!(
                                     "Field \"{}.{}\" of required type \"{}\" was not provided.",
@@ -662,7 +824,10 @@ impl<'a> Validator<'a> {
                         match t.input_field(&f.name) {
                             Some(fd) => self.literal(&f.value, &fd.ty.clone()),
                             None => {
-                                let sugg = suggestion_list(&f.name, t.input_fields.iter().map(|x| x.name.as_str()));
+                                let sugg = suggestion_list(
+                                    &f.name,
+                                    t.input_fields.iter().map(|x| x.name.as_str()),
+                                );
                                 self.err(
                                     format!(
                                         "Field \"{}\" is not defined by type \"{}\".{}",
@@ -715,13 +880,22 @@ impl<'a> Validator<'a> {
                 continue;
             }
             let same_parent_or_abstract = pa == pb
-                || !self.schema.get(pa).is_some_and(|t| t.kind == TypeKind::Object)
-                || !self.schema.get(pb).is_some_and(|t| t.kind == TypeKind::Object);
+                || !self
+                    .schema
+                    .get(pa)
+                    .is_some_and(|t| t.kind == TypeKind::Object)
+                || !self
+                    .schema
+                    .get(pb)
+                    .is_some_and(|t| t.kind == TypeKind::Object);
             if !same_parent_or_abstract {
                 continue;
             }
             let reason = if a.name != b.name {
-                Some(format!("\"{}\" and \"{}\" are different fields", a.name, b.name))
+                Some(format!(
+                    "\"{}\" and \"{}\" are different fields",
+                    a.name, b.name
+                ))
             } else if !same_arguments(&a.arguments, &b.arguments) {
                 Some("they have differing arguments".to_string())
             } else {
@@ -748,9 +922,15 @@ impl<'a> Validator<'a> {
     ) {
         for sel in &set.items {
             match sel {
-                Selection::Field(f) => out.push((parent.name.clone(), f.clone(), f.response_key().to_string())),
+                Selection::Field(f) => {
+                    out.push((parent.name.clone(), f.clone(), f.response_key().to_string()))
+                }
                 Selection::InlineFragment(fr) => {
-                    let t = fr.type_condition.as_ref().and_then(|c| self.schema.get(c)).unwrap_or(parent);
+                    let t = fr
+                        .type_condition
+                        .as_ref()
+                        .and_then(|c| self.schema.get(c))
+                        .unwrap_or(parent);
                     self.collect_for_overlap(&fr.selection_set, t, out, visited);
                 }
                 Selection::FragmentSpread(sp) => {
@@ -770,7 +950,10 @@ impl<'a> Validator<'a> {
 
 fn same_arguments(a: &[Argument], b: &[Argument]) -> bool {
     a.len() == b.len()
-        && a.iter().all(|x| b.iter().any(|y| y.name == x.name && print_value(&y.value) == print_value(&x.value)))
+        && a.iter().all(|x| {
+            b.iter()
+                .any(|y| y.name == x.name && print_value(&y.value) == print_value(&x.value))
+        })
 }
 
 fn reachable_fragments(start: &[String], spreads: &HashMap<String, Vec<String>>) -> Vec<String> {

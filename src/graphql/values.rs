@@ -46,7 +46,10 @@ fn inspect_at(v: &Json, depth: usize) -> String {
                 return "[Array]".into();
             }
             let len = items.len().min(10);
-            let mut parts: Vec<String> = items[..len].iter().map(|i| inspect_at(i, depth + 1)).collect();
+            let mut parts: Vec<String> = items[..len]
+                .iter()
+                .map(|i| inspect_at(i, depth + 1))
+                .collect();
             let remaining = items.len() - len;
             if remaining == 1 {
                 parts.push("... 1 more item".into());
@@ -62,7 +65,10 @@ fn inspect_at(v: &Json, depth: usize) -> String {
             if depth > 2 {
                 return "[Object]".into();
             }
-            let parts: Vec<String> = m.iter().map(|(k, v)| format!("{k}: {}", inspect_at(v, depth + 1))).collect();
+            let parts: Vec<String> = m
+                .iter()
+                .map(|(k, v)| format!("{k}: {}", inspect_at(v, depth + 1)))
+                .collect();
             format!("{{ {} }}", parts.join(", "))
         }
     }
@@ -77,7 +83,13 @@ fn js_string(v: &Json) -> String {
         Json::String(s) => s.clone(),
         Json::Array(items) => items
             .iter()
-            .map(|i| if i.is_null() { String::new() } else { js_string(i) })
+            .map(|i| {
+                if i.is_null() {
+                    String::new()
+                } else {
+                    js_string(i)
+                }
+            })
             .collect::<Vec<_>>()
             .join(","),
         Json::Object(_) => "[object Object]".into(),
@@ -111,7 +123,9 @@ fn lexical_distance(input: &str, option: &str, threshold: usize) -> Option<usize
         rows[i % 3][0] = i;
         for j in 1..=bl {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut cell = (rows[(i - 1) % 3][j] + 1).min(rows[i % 3][j - 1] + 1).min(rows[(i - 1) % 3][j - 1] + cost);
+            let mut cell = (rows[(i - 1) % 3][j] + 1)
+                .min(rows[i % 3][j - 1] + 1)
+                .min(rows[(i - 1) % 3][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 cell = cell.min(rows[(i - 2) % 3][j - 2] + 1);
             }
@@ -184,11 +198,19 @@ pub fn did_you_mean(sub_message: Option<&str>, suggestions: &[String]) -> String
         message.push_str(s);
         message.push(' ');
     }
-    let quoted: Vec<String> = suggestions.iter().take(5).map(|s| format!("\"{s}\"")).collect();
+    let quoted: Vec<String> = suggestions
+        .iter()
+        .take(5)
+        .map(|s| format!("\"{s}\""))
+        .collect();
     match quoted.len() {
         1 => format!("{message}{}?", quoted[0]),
         2 => format!("{message}{} or {}?", quoted[0], quoted[1]),
-        n => format!("{message}{}, or {}?", quoted[..n - 1].join(", "), quoted[n - 1]),
+        n => format!(
+            "{message}{}, or {}?",
+            quoted[..n - 1].join(", "),
+            quoted[n - 1]
+        ),
     }
 }
 
@@ -198,15 +220,31 @@ pub fn did_you_mean(sub_message: Option<&str>, suggestions: &[String]) -> String
 /// RFC 3339 date-time check, as graphql-scalars' `DateTimeISO` does it.
 pub fn is_valid_date_time(s: &str) -> bool {
     let b = s.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b.get(r.clone()).is_some_and(|x| x.iter().all(u8::is_ascii_digit));
-    if b.len() < 20 || !digits(0..4) || b[4] != b'-' || !digits(5..7) || b[7] != b'-' || !digits(8..10) {
+    let digits = |r: std::ops::Range<usize>| {
+        b.get(r.clone())
+            .is_some_and(|x| x.iter().all(u8::is_ascii_digit))
+    };
+    if b.len() < 20
+        || !digits(0..4)
+        || b[4] != b'-'
+        || !digits(5..7)
+        || b[7] != b'-'
+        || !digits(8..10)
+    {
         return false;
     }
-    if !matches!(b[10], b'T' | b't') || !digits(11..13) || b[13] != b':' || !digits(14..16) || b[16] != b':' || !digits(17..19) {
+    if !matches!(b[10], b'T' | b't')
+        || !digits(11..13)
+        || b[13] != b':'
+        || !digits(14..16)
+        || b[16] != b':'
+        || !digits(17..19)
+    {
         return false;
     }
     let num = |r: std::ops::Range<usize>| s[r].parse::<u32>().unwrap_or(99);
-    let (month, day, hour, min, sec) = (num(5..7), num(8..10), num(11..13), num(14..16), num(17..19));
+    let (month, day, hour, min, sec) =
+        (num(5..7), num(8..10), num(11..13), num(14..16), num(17..19));
     if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || min > 59 || sec > 60 {
         return false;
     }
@@ -245,14 +283,20 @@ pub fn parse_leaf_value(t: &TypeDef, v: &Json) -> Result<Json, String> {
             Json::String(s) => Err(format!(
                 "Value \"{s}\" does not exist in \"{}\" enum.{}",
                 t.name,
-                did_you_mean(Some("the enum value"), &suggestion_list(s, t.enum_values.iter().map(String::as_str)))
+                did_you_mean(
+                    Some("the enum value"),
+                    &suggestion_list(s, t.enum_values.iter().map(String::as_str))
+                )
             )),
             other => {
                 let shown = inspect(other);
                 Err(format!(
                     "Enum \"{}\" cannot represent non-string value: {shown}.{}",
                     t.name,
-                    did_you_mean(Some("the enum value"), &suggestion_list(&shown, t.enum_values.iter().map(String::as_str)))
+                    did_you_mean(
+                        Some("the enum value"),
+                        &suggestion_list(&shown, t.enum_values.iter().map(String::as_str))
+                    )
                 ))
             }
         };
@@ -260,24 +304,39 @@ pub fn parse_leaf_value(t: &TypeDef, v: &Json) -> Result<Json, String> {
     match t.name.as_str() {
         "String" => match v {
             Json::String(_) => Ok(v.clone()),
-            _ => Err(format!("String cannot represent a non string value: {}", inspect(v))),
+            _ => Err(format!(
+                "String cannot represent a non string value: {}",
+                inspect(v)
+            )),
         },
         "Boolean" => match v {
             Json::Bool(_) => Ok(v.clone()),
-            _ => Err(format!("Boolean cannot represent a non boolean value: {}", inspect(v))),
+            _ => Err(format!(
+                "Boolean cannot represent a non boolean value: {}",
+                inspect(v)
+            )),
         },
         "Int" => {
             let Some(f) = v.as_f64().filter(|f| f.fract() == 0.0 && v.is_number()) else {
-                return Err(format!("Int cannot represent non-integer value: {}", inspect(v)));
+                return Err(format!(
+                    "Int cannot represent non-integer value: {}",
+                    inspect(v)
+                ));
             };
             if !(-2147483648.0..=2147483647.0).contains(&f) {
-                return Err(format!("Int cannot represent non 32-bit signed integer value: {}", inspect(v)));
+                return Err(format!(
+                    "Int cannot represent non 32-bit signed integer value: {}",
+                    inspect(v)
+                ));
             }
             Ok(Json::from(f as i64))
         }
         "Float" => match v {
             Json::Number(_) => Ok(v.clone()),
-            _ => Err(format!("Float cannot represent non numeric value: {}", inspect(v))),
+            _ => Err(format!(
+                "Float cannot represent non numeric value: {}",
+                inspect(v)
+            )),
         },
         "ID" => match v {
             Json::String(_) => Ok(v.clone()),
@@ -286,12 +345,20 @@ pub fn parse_leaf_value(t: &TypeDef, v: &Json) -> Result<Json, String> {
         },
         "DateTimeISO" => match v {
             Json::String(s) if is_valid_date_time(s) => Ok(v.clone()),
-            Json::String(s) => Err(format!("DateTimeISO cannot represent an invalid date-time-string {s}.")),
-            _ => Err(format!("DateTimeISO cannot represent non string or Date type {}", v)),
+            Json::String(s) => Err(format!(
+                "DateTimeISO cannot represent an invalid date-time-string {s}."
+            )),
+            _ => Err(format!(
+                "DateTimeISO cannot represent non string or Date type {}",
+                v
+            )),
         },
         "JSONObject" => match v {
             Json::Object(_) => Ok(v.clone()),
-            _ => Err(format!("JSONObject cannot represent non-object value: {}", js_string(v))),
+            _ => Err(format!(
+                "JSONObject cannot represent non-object value: {}",
+                js_string(v)
+            )),
         },
         // JSON and any unknown custom scalar accept anything.
         _ => Ok(v.clone()),
@@ -303,7 +370,11 @@ pub fn serialize_leaf(t: &TypeDef, v: &Json) -> Result<Json, String> {
     if t.kind == TypeKind::Enum {
         return match v {
             Json::String(s) if t.enum_values.iter().any(|e| e == s) => Ok(v.clone()),
-            _ => Err(format!("Enum \"{}\" cannot represent value: {}", t.name, inspect(v))),
+            _ => Err(format!(
+                "Enum \"{}\" cannot represent value: {}",
+                t.name,
+                inspect(v)
+            )),
         };
     }
     match t.name.as_str() {
@@ -423,7 +494,11 @@ impl Coercer<'_> {
         match ty {
             Type::NonNull(inner) => {
                 if v.is_null() {
-                    self.errors.push((path.clone(), v.clone(), format!("Expected non-nullable type \"{ty}\" not to be null.")));
+                    self.errors.push((
+                        path.clone(),
+                        v.clone(),
+                        format!("Expected non-nullable type \"{ty}\" not to be null."),
+                    ));
                     return None;
                 }
                 self.coerce(v, inner, path)
@@ -443,13 +518,19 @@ impl Coercer<'_> {
                     }
                     ok.then_some(Json::Array(out))
                 }
-                single => self.coerce(single, inner, path).map(|c| Json::Array(vec![c])),
+                single => self
+                    .coerce(single, inner, path)
+                    .map(|c| Json::Array(vec![c])),
             },
             Type::Named(name) => {
                 let t = self.schema.ty(name);
                 if t.kind == TypeKind::InputObject {
                     let Json::Object(obj) = v else {
-                        self.errors.push((path.clone(), v.clone(), format!("Expected type \"{}\" to be an object.", t.name)));
+                        self.errors.push((
+                            path.clone(),
+                            v.clone(),
+                            format!("Expected type \"{}\" to be an object.", t.name),
+                        ));
                         return None;
                     };
                     let mut out = Map::new();
@@ -458,7 +539,11 @@ impl Coercer<'_> {
                         match obj.get(&f.name) {
                             None => {
                                 if let Some(d) = &f.default_value {
-                                    out.insert(f.name.clone(), value_from_ast(self.schema, d, &f.ty, None).unwrap_or(Json::Null));
+                                    out.insert(
+                                        f.name.clone(),
+                                        value_from_ast(self.schema, d, &f.ty, None)
+                                            .unwrap_or(Json::Null),
+                                    );
                                 } else if f.ty.is_non_null() {
                                     self.errors.push((
                                         path.clone(),
@@ -482,7 +567,10 @@ impl Coercer<'_> {
                     }
                     for key in obj.keys() {
                         if t.input_field(key).is_none() {
-                            let suggestions = suggestion_list(key, t.input_fields.iter().map(|f| f.name.as_str()));
+                            let suggestions = suggestion_list(
+                                key,
+                                t.input_fields.iter().map(|f| f.name.as_str()),
+                            );
                             self.errors.push((
                                 path.clone(),
                                 v.clone(),
@@ -539,19 +627,28 @@ pub fn coerce_variable_values(
                     }
                 } else if def.ty.is_non_null() {
                     errors.push(
-                        GraphQLError::new(format!("Variable \"${name}\" of required type \"{}\" was not provided.", def.ty))
-                            .at(def.pos),
+                        GraphQLError::new(format!(
+                            "Variable \"${name}\" of required type \"{}\" was not provided.",
+                            def.ty
+                        ))
+                        .at(def.pos),
                     );
                 }
             }
             Some(Json::Null) if def.ty.is_non_null() => {
                 errors.push(
-                    GraphQLError::new(format!("Variable \"${name}\" of non-null type \"{}\" must not be null.", def.ty))
-                        .at(def.pos),
+                    GraphQLError::new(format!(
+                        "Variable \"${name}\" of non-null type \"{}\" must not be null.",
+                        def.ty
+                    ))
+                    .at(def.pos),
                 );
             }
             Some(v) => {
-                let mut c = Coercer { schema, errors: Vec::new() };
+                let mut c = Coercer {
+                    schema,
+                    errors: Vec::new(),
+                };
                 let result = c.coerce(v, &def.ty, &mut Vec::new());
                 if c.errors.is_empty() {
                     if let Some(r) = result {
@@ -559,7 +656,10 @@ pub fn coerce_variable_values(
                     }
                 }
                 for (path, invalid, msg) in c.errors {
-                    let mut prefix = format!("Variable \"${name}\" got invalid value {}", inspect(&invalid));
+                    let mut prefix = format!(
+                        "Variable \"${name}\" got invalid value {}",
+                        inspect(&invalid)
+                    );
                     if !path.is_empty() {
                         prefix.push_str(&format!(" at \"{}\"", print_path(name, &path)));
                     }
@@ -588,12 +688,20 @@ pub fn coerce_variable_values(
 pub fn value_from_ast_untyped(v: &Value, vars: Option<&Map<String, Json>>) -> Option<Json> {
     Some(match &v.kind {
         ValueKind::Variable(n) => return vars.and_then(|m| m.get(n)).cloned(),
-        ValueKind::Int(s) => s.parse::<i64>().map(Json::from).unwrap_or_else(|_| float_json(s)),
+        ValueKind::Int(s) => s
+            .parse::<i64>()
+            .map(Json::from)
+            .unwrap_or_else(|_| float_json(s)),
         ValueKind::Float(s) => float_json(s),
         ValueKind::String(s) | ValueKind::Enum(s) => Json::String(s.clone()),
         ValueKind::Boolean(b) => Json::Bool(*b),
         ValueKind::Null => Json::Null,
-        ValueKind::List(items) => Json::Array(items.iter().map(|i| value_from_ast_untyped(i, vars).unwrap_or(Json::Null)).collect()),
+        ValueKind::List(items) => Json::Array(
+            items
+                .iter()
+                .map(|i| value_from_ast_untyped(i, vars).unwrap_or(Json::Null))
+                .collect(),
+        ),
         ValueKind::Object(fields) => Json::Object(
             fields
                 .iter()
@@ -604,11 +712,19 @@ pub fn value_from_ast_untyped(v: &Value, vars: Option<&Map<String, Json>>) -> Op
 }
 
 fn float_json(s: &str) -> Json {
-    s.parse::<f64>().ok().and_then(Number::from_f64).map(Json::Number).unwrap_or(Json::Null)
+    s.parse::<f64>()
+        .ok()
+        .and_then(Number::from_f64)
+        .map(Json::Number)
+        .unwrap_or(Json::Null)
 }
 
 /// `parseLiteral` of a leaf type; `Err` carries the scalar's own message when it has one.
-pub fn parse_leaf_literal(t: &TypeDef, v: &Value, vars: Option<&Map<String, Json>>) -> Result<Json, Option<String>> {
+pub fn parse_leaf_literal(
+    t: &TypeDef,
+    v: &Value,
+    vars: Option<&Map<String, Json>>,
+) -> Result<Json, Option<String>> {
     let printed = || print_value(v);
     if t.kind == TypeKind::Enum {
         return match &v.kind {
@@ -616,37 +732,70 @@ pub fn parse_leaf_literal(t: &TypeDef, v: &Value, vars: Option<&Map<String, Json
             ValueKind::Enum(n) => Err(Some(format!(
                 "Value \"{n}\" does not exist in \"{}\" enum.{}",
                 t.name,
-                did_you_mean(Some("the enum value"), &suggestion_list(n, t.enum_values.iter().map(String::as_str)))
+                did_you_mean(
+                    Some("the enum value"),
+                    &suggestion_list(n, t.enum_values.iter().map(String::as_str))
+                )
             ))),
             _ => {
                 let s = printed();
                 Err(Some(format!(
                     "Enum \"{}\" cannot represent non-enum value: {s}.{}",
                     t.name,
-                    did_you_mean(Some("the enum value"), &suggestion_list(&s, t.enum_values.iter().map(String::as_str)))
+                    did_you_mean(
+                        Some("the enum value"),
+                        &suggestion_list(&s, t.enum_values.iter().map(String::as_str))
+                    )
                 )))
             }
         };
     }
     match (t.name.as_str(), &v.kind) {
         ("String", ValueKind::String(s)) => Ok(Json::String(s.clone())),
-        ("String", _) => Err(Some(format!("String cannot represent a non string value: {}", printed()))),
+        ("String", _) => Err(Some(format!(
+            "String cannot represent a non string value: {}",
+            printed()
+        ))),
         ("Boolean", ValueKind::Boolean(b)) => Ok(Json::Bool(*b)),
-        ("Boolean", _) => Err(Some(format!("Boolean cannot represent a non boolean value: {}", printed()))),
+        ("Boolean", _) => Err(Some(format!(
+            "Boolean cannot represent a non boolean value: {}",
+            printed()
+        ))),
         ("Int", ValueKind::Int(s)) => match s.parse::<i64>() {
             Ok(n) if (-2147483648..=2147483647).contains(&n) => Ok(Json::from(n)),
-            _ => Err(Some(format!("Int cannot represent non 32-bit signed integer value: {s}"))),
+            _ => Err(Some(format!(
+                "Int cannot represent non 32-bit signed integer value: {s}"
+            ))),
         },
-        ("Int", _) => Err(Some(format!("Int cannot represent non-integer value: {}", printed()))),
+        ("Int", _) => Err(Some(format!(
+            "Int cannot represent non-integer value: {}",
+            printed()
+        ))),
         ("Float", ValueKind::Int(s) | ValueKind::Float(s)) => Ok(float_json(s)),
-        ("Float", _) => Err(Some(format!("Float cannot represent non numeric value: {}", printed()))),
+        ("Float", _) => Err(Some(format!(
+            "Float cannot represent non numeric value: {}",
+            printed()
+        ))),
         ("ID", ValueKind::String(s) | ValueKind::Int(s)) => Ok(Json::String(s.clone())),
-        ("ID", _) => Err(Some(format!("ID cannot represent a non-string and non-integer value: {}", printed()))),
-        ("DateTimeISO", ValueKind::String(s)) if is_valid_date_time(s) => Ok(Json::String(s.clone())),
-        ("DateTimeISO", ValueKind::String(s)) => Err(Some(format!("DateTimeISO cannot represent an invalid date-time-string {s}."))),
-        ("DateTimeISO", _) => Err(Some(format!("DateTimeISO cannot represent non-string value: {}", printed()))),
+        ("ID", _) => Err(Some(format!(
+            "ID cannot represent a non-string and non-integer value: {}",
+            printed()
+        ))),
+        ("DateTimeISO", ValueKind::String(s)) if is_valid_date_time(s) => {
+            Ok(Json::String(s.clone()))
+        }
+        ("DateTimeISO", ValueKind::String(s)) => Err(Some(format!(
+            "DateTimeISO cannot represent an invalid date-time-string {s}."
+        ))),
+        ("DateTimeISO", _) => Err(Some(format!(
+            "DateTimeISO cannot represent non-string value: {}",
+            printed()
+        ))),
         ("JSONObject", ValueKind::Object(_)) => value_from_ast_untyped(v, vars).ok_or(None),
-        ("JSONObject", _) => Err(Some(format!("JSONObject cannot represent non-object value: {}", printed()))),
+        ("JSONObject", _) => Err(Some(format!(
+            "JSONObject cannot represent non-object value: {}",
+            printed()
+        ))),
         _ => value_from_ast_untyped(v, vars).ok_or(None),
     }
 }
@@ -656,7 +805,12 @@ fn is_missing_variable(v: &Value, vars: Option<&Map<String, Json>>) -> bool {
 }
 
 /// graphql-js `valueFromAST`: `None` means "invalid" (or an unprovided variable).
-pub fn value_from_ast(schema: &Schema, v: &Value, ty: &Type, vars: Option<&Map<String, Json>>) -> Option<Json> {
+pub fn value_from_ast(
+    schema: &Schema,
+    v: &Value,
+    ty: &Type,
+    vars: Option<&Map<String, Json>>,
+) -> Option<Json> {
     if let ValueKind::Variable(n) = &v.kind {
         let value = vars?.get(n)?;
         if value.is_null() && ty.is_non_null() {
@@ -692,17 +846,25 @@ pub fn value_from_ast(schema: &Schema, v: &Value, ty: &Type, vars: Option<&Map<S
         Type::Named(name) => {
             let t = schema.get(name)?;
             if t.kind == TypeKind::InputObject {
-                let ValueKind::Object(fields) = &v.kind else { return None };
+                let ValueKind::Object(fields) = &v.kind else {
+                    return None;
+                };
                 let mut out = Map::new();
                 for fd in &t.input_fields {
                     let node = fields.iter().find(|f| f.name == fd.name);
                     match node {
                         Some(f) if !is_missing_variable(&f.value, vars) => {
-                            out.insert(fd.name.clone(), value_from_ast(schema, &f.value, &fd.ty, vars)?);
+                            out.insert(
+                                fd.name.clone(),
+                                value_from_ast(schema, &f.value, &fd.ty, vars)?,
+                            );
                         }
                         _ => {
                             if let Some(d) = &fd.default_value {
-                                out.insert(fd.name.clone(), value_from_ast(schema, d, &fd.ty, None)?);
+                                out.insert(
+                                    fd.name.clone(),
+                                    value_from_ast(schema, d, &fd.ty, None)?,
+                                );
                             } else if fd.ty.is_non_null() {
                                 return None;
                             }
@@ -802,7 +964,10 @@ mod tests {
     fn graphql_suggestions_like_graphql_js() {
         let roles = ["user", "assistant", "system", "tool", "developer"];
         assert_eq!(suggestion_list("robot", roles), vec!["tool".to_string()]);
-        assert_eq!(did_you_mean(Some("the enum value"), &["tool".into()]), " Did you mean the enum value \"tool\"?");
+        assert_eq!(
+            did_you_mean(Some("the enum value"), &["tool".into()]),
+            " Did you mean the enum value \"tool\"?"
+        );
         assert_eq!(
             did_you_mean(None, &["a".into(), "b".into(), "c".into()]),
             " Did you mean \"a\", \"b\", or \"c\"?"
@@ -812,7 +977,10 @@ mod tests {
     #[test]
     fn graphql_iso_dates() {
         assert_eq!(format_iso_millis(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(format_iso_millis(1_795_552_840_776), "2026-11-24T20:40:40.776Z");
+        assert_eq!(
+            format_iso_millis(1_795_552_840_776),
+            "2026-11-24T20:40:40.776Z"
+        );
         assert!(is_valid_date_time("2026-11-24T20:40:40.701Z"));
         assert!(is_valid_date_time("2026-11-24T20:40:40+01:00"));
         assert!(!is_valid_date_time("yesterday"));

@@ -18,10 +18,17 @@ fn graphql_inputs_deserialize_from_the_captured_request() {
     assert_eq!(data.run_id, None);
     assert_eq!(data.metadata.request_type, Some(CopilotRequestType::Chat));
     assert_eq!(data.frontend.actions[0].name, "setBackgroundColor");
-    assert_eq!(data.frontend.actions[0].available, Some(ActionInputAvailability::Enabled));
+    assert_eq!(
+        data.frontend.actions[0].available,
+        Some(ActionInputAvailability::Enabled)
+    );
     let msgs = data.model_messages();
-    assert!(matches!(&msgs[0], Message::System { content, .. } if content == "You are a helpful assistant."));
-    assert!(matches!(&msgs[1], Message::User { parts, .. } if parts == &vec![UserPart::Text("Hi there".into())]));
+    assert!(
+        matches!(&msgs[0], Message::System { content, .. } if content == "You are a helpful assistant.")
+    );
+    assert!(
+        matches!(&msgs[1], Message::User { parts, .. } if parts == &vec![UserPart::Text("Hi there".into())])
+    );
     let tools = data.tools().unwrap();
     assert_eq!(tools[0].parameters["required"], json!(["color"]));
 }
@@ -53,7 +60,11 @@ fn graphql_messages_to_model_groups_parallel_calls() {
     assert!(matches!(&m[0], Message::System { .. }));
     assert!(matches!(&m[1], Message::Developer { .. }));
     match &m[3] {
-        Message::Assistant { id, content, tool_calls } => {
+        Message::Assistant {
+            id,
+            content,
+            tool_calls,
+        } => {
             assert_eq!(id, "chatcmpl-1");
             assert_eq!(content.as_deref(), Some("Let me check"));
             assert_eq!(tool_calls.len(), 2);
@@ -63,29 +74,64 @@ fn graphql_messages_to_model_groups_parallel_calls() {
         }
         other => panic!("{other:?}"),
     }
-    assert!(matches!(&m[4], Message::Tool { tool_call_id, content, error: None, .. } if tool_call_id == "call_1" && content == "ok"));
+    assert!(
+        matches!(&m[4], Message::Tool { tool_call_id, content, error: None, .. } if tool_call_id == "call_1" && content == "ok")
+    );
     assert!(matches!(&m[5], Message::Tool { error: Some(e), .. } if e == "bad"));
     // call_3 had invalid JSON arguments: dropped. call_4 / call_5 have different parents.
-    assert!(matches!(&m[6], Message::Assistant { id, tool_calls, content: None } if id == "chatcmpl-3" && tool_calls[0].id == "call_4"));
+    assert!(
+        matches!(&m[6], Message::Assistant { id, tool_calls, content: None } if id == "chatcmpl-3" && tool_calls[0].id == "call_4")
+    );
     assert!(matches!(&m[7], Message::Assistant { id, .. } if id == "chatcmpl-4"));
-    assert!(matches!(&m[8], Message::User { parts, .. } if parts == &vec![UserPart::Data { mime_type: "image/png".into(), data: "AAAA".into() }]));
+    assert!(
+        matches!(&m[8], Message::User { parts, .. } if parts == &vec![UserPart::Data { mime_type: "image/png".into(), data: "AAAA".into() }])
+    );
     assert!(matches!(&m[9], Message::Other { id, role } if id == "st" && role == "assistant"));
 }
 
 #[test]
 fn graphql_actions_forwarded_parameters_and_context() {
     let actions = vec![
-        ActionInput { name: "a".into(), description: "A".into(), json_schema: "{\"type\":\"object\"}".into(), available: None },
-        ActionInput { name: "off".into(), description: "".into(), json_schema: "{}".into(), available: Some(ActionInputAvailability::Disabled) },
-        ActionInput { name: "remote".into(), description: "".into(), json_schema: "{}".into(), available: Some(ActionInputAvailability::Remote) },
+        ActionInput {
+            name: "a".into(),
+            description: "A".into(),
+            json_schema: "{\"type\":\"object\"}".into(),
+            available: None,
+        },
+        ActionInput {
+            name: "off".into(),
+            description: "".into(),
+            json_schema: "{}".into(),
+            available: Some(ActionInputAvailability::Disabled),
+        },
+        ActionInput {
+            name: "remote".into(),
+            description: "".into(),
+            json_schema: "{}".into(),
+            available: Some(ActionInputAvailability::Remote),
+        },
     ];
     let tools = actions_to_tools(&actions).unwrap();
     assert_eq!(tools.len(), 1);
     assert_eq!(tools[0].parameters, json!({"type":"object"}));
-    let bad = vec![ActionInput { name: "x".into(), description: "".into(), json_schema: "{not json".into(), available: None }];
+    let bad = vec![ActionInput {
+        name: "x".into(),
+        description: "".into(),
+        json_schema: "{not json".into(),
+        available: None,
+    }];
     let err = actions_to_tools(&bad).unwrap_err();
-    assert!(err.to_string().starts_with("Invalid JSON schema for action \"x\":"), "{err}");
-    let arr = vec![ActionInput { name: "y".into(), description: "".into(), json_schema: "[]".into(), available: None }];
+    assert!(
+        err.to_string()
+            .starts_with("Invalid JSON schema for action \"x\":"),
+        "{err}"
+    );
+    let arr = vec![ActionInput {
+        name: "y".into(),
+        description: "".into(),
+        json_schema: "[]".into(),
+        available: None,
+    }];
     assert!(actions_to_tools(&arr).is_err());
 
     let p = ForwardedParametersInput {
@@ -106,9 +152,21 @@ fn graphql_actions_forwarded_parameters_and_context() {
             tool_choice: Some(ToolChoice::Function("extract".into())),
         }
     );
-    let req = ForwardedParametersInput { tool_choice: Some("required".into()), ..Default::default() };
-    assert_eq!(forwarded_parameters_to_params(Some(&req)).tool_choice, Some(ToolChoice::Required));
-    assert_eq!(forwarded_parameters_to_params(None), GenerationParams::default());
-    let ctx = vec![CopilotContextInput { description: "d".into(), value: "v".into() }];
+    let req = ForwardedParametersInput {
+        tool_choice: Some("required".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        forwarded_parameters_to_params(Some(&req)).tool_choice,
+        Some(ToolChoice::Required)
+    );
+    assert_eq!(
+        forwarded_parameters_to_params(None),
+        GenerationParams::default()
+    );
+    let ctx = vec![CopilotContextInput {
+        description: "d".into(),
+        value: "v".into(),
+    }];
     assert_eq!(context_to_items(Some(&ctx))[0].value, "v");
 }

@@ -7,7 +7,9 @@ use serde_json::{json, Value as Json};
 
 use super::support::*;
 use crate::graphql::execute::{execute, PreparedOperation};
-use crate::graphql::outputs::{copilot_response, AgentInfo, CopilotResponseHead, MessageStatus, ResponseStatus};
+use crate::graphql::outputs::{
+    copilot_response, AgentInfo, CopilotResponseHead, MessageStatus, ResponseStatus,
+};
 use crate::graphql::request::{prepare, GraphQLParams, RequestError};
 use crate::graphql::resolved::{FieldMap, Resolved};
 use crate::graphql::root::{RequestContext, RootResolvers, RootSource};
@@ -34,14 +36,23 @@ fn errors_of(query: &str, variables: Json) -> Vec<String> {
 
 fn root(op: &PreparedOperation, resolvers: Arc<dyn RootResolvers>) -> Box<RootSource> {
     Box::new(RootSource {
-        typename: if op.kind() == crate::graphql::ast::OperationKind::Mutation { "Mutation" } else { "Query" },
+        typename: if op.kind() == crate::graphql::ast::OperationKind::Mutation {
+            "Mutation"
+        } else {
+            "Query"
+        },
         resolvers,
         ctx: RequestContext::default(),
     })
 }
 
 /// All payloads as JSON.
-async fn run(query: &str, variables: Json, resolvers: Arc<dyn RootResolvers>, incremental: bool) -> Vec<Json> {
+async fn run(
+    query: &str,
+    variables: Json,
+    resolvers: Arc<dyn RootResolvers>,
+    incremental: bool,
+) -> Vec<Json> {
     let op = prep(query, variables);
     let out = execute(&op, root(&op, resolvers), incremental).await;
     let mut payloads = vec![out.initial.to_json()];
@@ -56,7 +67,11 @@ async fn run(query: &str, variables: Json, resolvers: Arc<dyn RootResolvers>, in
 fn agents() -> Arc<FakeResolvers> {
     let mut r = FakeResolvers::new(|_, _| unreachable!());
     Arc::get_mut(&mut r).unwrap().agents = (0..3)
-        .map(|i| AgentInfo { id: format!("id{i}"), name: format!("agent{i}"), description: format!("d{i}") })
+        .map(|i| AgentInfo {
+            id: format!("id{i}"),
+            name: format!("agent{i}"),
+            description: format!("d{i}"),
+        })
         .collect();
     r
 }
@@ -112,8 +127,10 @@ async fn graphql_defer_with_label_and_stream_initial_count_2() {
     let single = run(q, json!({}), agents(), false).await;
     assert_eq!(
         single,
-        vec![json!({"data":{"hello":"Hello World","availableAgents":{"agents":[
-            {"name":"agent0"},{"name":"agent1"},{"name":"agent2"}]}}})]
+        vec![
+            json!({"data":{"hello":"Hello World","availableAgents":{"agents":[
+            {"name":"agent0"},{"name":"agent1"},{"name":"agent2"}]}}})
+        ]
     );
     // @defer(if: false) / @stream(if: false): a plain result.
     let q2 = r#"query { ... @defer(if: false) { hello } availableAgents { agents @stream(if: false) { id } } }"#;
@@ -136,10 +153,17 @@ fn written_response() -> Arc<FakeResolvers> {
         text.push("Hi");
         text.push("!");
         text.finish(MessageStatus::Success);
-        let call = writer.start_action_execution("c1", "setColor", Some("m1".into()), Some("2026-01-01T00:00:00.001Z".into()));
+        let call = writer.start_action_execution(
+            "c1",
+            "setColor",
+            Some("m1".into()),
+            Some("2026-01-01T00:00:00.001Z".into()),
+        );
         call.push("{\"color\":");
         call.push("\"red\"}");
-        call.finish(MessageStatus::Failed { reason: "nope".into() });
+        call.finish(MessageStatus::Failed {
+            reason: "nope".into(),
+        });
         writer.finish(ResponseStatus::guardrails_denied("off topic"));
         Ok(value)
     })
@@ -171,14 +195,14 @@ async fn graphql_fragments_on_interfaces_and_unions() {
     assert_eq!(
         p,
         vec![json!({"data":{"r":{
-            "threadId":"t1",
-            "extensions":{"openaiAssistantAPI":null},
-            "status":{"__typename":"FailedResponseStatus","c2":"Failed","reason":"GUARDRAILS_VALIDATION_FAILED","details":{"guardrailsReason":"off topic"}},
-            "messages":[
-                {"id":"m1","content":["Hi","!"],"createdAt":"2026-01-01T00:00:00.000Z","status":{"__typename":"SuccessMessageStatus"}},
-                {"id":"c1","createdAt":"2026-01-01T00:00:00.001Z","status":{"__typename":"FailedMessageStatus","reason":"nope"},
-                 "name":"setColor","arguments":["{\"color\":","\"red\"}"]}
-            ]}}})]
+        "threadId":"t1",
+        "extensions":{"openaiAssistantAPI":null},
+        "status":{"__typename":"FailedResponseStatus","c2":"Failed","reason":"GUARDRAILS_VALIDATION_FAILED","details":{"guardrailsReason":"off topic"}},
+        "messages":[
+            {"id":"m1","content":["Hi","!"],"createdAt":"2026-01-01T00:00:00.000Z","status":{"__typename":"SuccessMessageStatus"}},
+            {"id":"c1","createdAt":"2026-01-01T00:00:00.001Z","status":{"__typename":"FailedMessageStatus","reason":"nope"},
+             "name":"setColor","arguments":["{\"color\":","\"red\"}"]}
+        ]}}})]
     );
 }
 
@@ -187,7 +211,10 @@ async fn graphql_client_mutation_incremental_equals_single_result() {
     let q = client_mutation_query();
     let incremental = run(&q, min_data(), written_response(), true).await;
     let single = run(&q, min_data(), written_response(), false).await;
-    assert!(incremental.len() >= 2, "initial payload plus what was ready: {incremental:?}");
+    assert!(
+        incremental.len() >= 2,
+        "initial payload plus what was ready: {incremental:?}"
+    );
     let mut data = incremental[0]["data"].clone();
     for p in &incremental[1..] {
         crate::graphql::apply_incremental(&mut data, &super::multipart::payload_from_json(p));
@@ -209,8 +236,20 @@ async fn graphql_null_propagation() {
             "CopilotResponse",
             vec![
                 ("threadId", Resolved::string("t")),
-                ("messages", Resolved::List(vec![Resolved::object("TextMessageOutput", vec![("content", Resolved::List(vec![]))])])),
-                ("extensions", Resolved::object("ExtensionsResponse", vec![("openaiAssistantAPI", Resolved::error("boom"))])),
+                (
+                    "messages",
+                    Resolved::List(vec![Resolved::object(
+                        "TextMessageOutput",
+                        vec![("content", Resolved::List(vec![]))],
+                    )]),
+                ),
+                (
+                    "extensions",
+                    Resolved::object(
+                        "ExtensionsResponse",
+                        vec![("openaiAssistantAPI", Resolved::error("boom"))],
+                    ),
+                ),
             ],
         ))
     });
@@ -229,7 +268,10 @@ async fn graphql_null_propagation() {
     let q = r#"mutation($data: GenerateCopilotResponseInput!) { generateCopilotResponse(data: $data) {
         threadId extensions { openaiAssistantAPI { runId } } } }"#;
     let p = run(q, min_data(), r.clone(), false).await;
-    assert_eq!(p[0]["data"], json!({"generateCopilotResponse":{"threadId":"t","extensions":{"openaiAssistantAPI":null}}}));
+    assert_eq!(
+        p[0]["data"],
+        json!({"generateCopilotResponse":{"threadId":"t","extensions":{"openaiAssistantAPI":null}}})
+    );
     assert_eq!(p[0]["errors"].as_array().unwrap().len(), 1);
 
     // In a stream: the failing item is sent as `items: null` with its error and the stream ends.
@@ -241,18 +283,39 @@ async fn graphql_null_propagation() {
         ];
         Ok(Resolved::object(
             "CopilotResponse",
-            vec![("threadId", Resolved::string("t")), ("messages", Resolved::stream(futures_util::stream::iter(items)))],
+            vec![
+                ("threadId", Resolved::string("t")),
+                (
+                    "messages",
+                    Resolved::stream(futures_util::stream::iter(items)),
+                ),
+            ],
         ))
     });
     let q = r#"mutation($data: GenerateCopilotResponseInput!) { generateCopilotResponse(data: $data) {
         messages @stream { ... on BaseMessageOutput { id } } } }"#;
     let p = run(q, min_data(), r, true).await;
-    assert_eq!(p[0], json!({"data":{"generateCopilotResponse":{"messages":[]}},"hasNext":true}));
-    let rest: Vec<Json> = p[1..].iter().flat_map(|x| x["incremental"].as_array().cloned().unwrap_or_default()).collect();
-    assert_eq!(rest[0], json!({"items":[{"id":"ok"}],"path":["generateCopilotResponse","messages",0]}));
+    assert_eq!(
+        p[0],
+        json!({"data":{"generateCopilotResponse":{"messages":[]}},"hasNext":true})
+    );
+    let rest: Vec<Json> = p[1..]
+        .iter()
+        .flat_map(|x| x["incremental"].as_array().cloned().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        rest[0],
+        json!({"items":[{"id":"ok"}],"path":["generateCopilotResponse","messages",0]})
+    );
     assert_eq!(rest[1]["items"], Json::Null);
-    assert_eq!(rest[1]["path"], json!(["generateCopilotResponse","messages",1]));
-    assert_eq!(rest[1]["errors"][0]["message"], json!("Cannot return null for non-nullable field TextMessageOutput.id."));
+    assert_eq!(
+        rest[1]["path"],
+        json!(["generateCopilotResponse", "messages", 1])
+    );
+    assert_eq!(
+        rest[1]["errors"][0]["message"],
+        json!("Cannot return null for non-nullable field TextMessageOutput.id.")
+    );
     assert_eq!(rest.len(), 2);
     assert_eq!(p.last().unwrap()["hasNext"], json!(false));
 }
@@ -260,23 +323,44 @@ async fn graphql_null_propagation() {
 #[tokio::test]
 async fn graphql_load_agent_state_error_has_copilot_extensions() {
     let q = "query loadAgentState($data: LoadAgentStateInput!) {\n  loadAgentState(data: $data) {\n    threadId\n  }\n}";
-    let p = run(q, json!({"data":{"threadId":"t","agentName":"nope"}}), agents(), true).await;
+    let p = run(
+        q,
+        json!({"data":{"threadId":"t","agentName":"nope"}}),
+        agents(),
+        true,
+    )
+    .await;
     assert_eq!(p[0]["data"], Json::Null);
     let e = &p[0]["errors"][0];
     assert_eq!(e["path"], json!(["loadAgentState"]));
     assert_eq!(e["locations"], json!([{"line":2,"column":3}]));
     assert_eq!(e["extensions"]["code"], json!("AGENT_NOT_FOUND"));
     assert_eq!(e["extensions"]["visibility"], json!("banner"));
-    assert_eq!(e["extensions"]["originalError"]["message"], json!("Agent 'nope' was not found."));
+    assert_eq!(
+        e["extensions"]["originalError"]["message"],
+        json!("Agent 'nope' was not found.")
+    );
     assert!(e["extensions"]["originalError"].get("stack").is_none());
-    let ok = run(q, json!({"data":{"threadId":"t","agentName":"known"}}), agents(), true).await;
+    let ok = run(
+        q,
+        json!({"data":{"threadId":"t","agentName":"known"}}),
+        agents(),
+        true,
+    )
+    .await;
     assert_eq!(ok[0], json!({"data":{"loadAgentState":{"threadId":"t"}}}));
 }
 
 #[test]
 fn graphql_field_map_hands_out_one_shot_values_once() {
     use crate::graphql::resolved::ObjectSource;
-    let mut m = FieldMap::new("X", vec![("a", Resolved::string("s")), ("p", Resolved::pending(async { Resolved::Null }))]);
+    let mut m = FieldMap::new(
+        "X",
+        vec![
+            ("a", Resolved::string("s")),
+            ("p", Resolved::pending(async { Resolved::Null })),
+        ],
+    );
     let args = Default::default();
     assert!(matches!(m.field("a", &args), Resolved::Leaf(_)));
     assert!(matches!(m.field("a", &args), Resolved::Leaf(_)));
@@ -339,7 +423,10 @@ fn graphql_validation_messages() {
         if expected.is_empty() {
             continue;
         }
-        assert!(errs.iter().any(|e| e == expected), "query {q:?}: expected {expected:?}, got {errs:?}");
+        assert!(
+            errs.iter().any(|e| e == expected),
+            "query {q:?}: expected {expected:?}, got {errs:?}"
+        );
     }
     // The did-you-mean on unknown input fields in variables (graphql-js wording).
     let errs = errors_of(
@@ -362,14 +449,30 @@ async fn graphql_subscription_and_operation_name_errors() {
         headers: vec![("content-type".into(), "application/json".into())],
         body: serde_json::to_vec(&body).unwrap().into(),
     };
-    let r = handle_graphql(post(json!({"query":"subscription { hello }"})), FakeResolvers::unused(), Default::default()).await;
+    let r = handle_graphql(
+        post(json!({"query":"subscription { hello }"})),
+        FakeResolvers::unused(),
+        Default::default(),
+    )
+    .await;
     assert_eq!(r.status, 400);
     let b: Json = serde_json::from_slice(&r.body_bytes().await).unwrap();
-    assert_eq!(b["errors"][0]["message"], json!("Schema is not configured to execute subscription operation."));
-    let r = handle_graphql(post(json!({"query":"query A { hello } query B { hello }"})), FakeResolvers::unused(), Default::default()).await;
+    assert_eq!(
+        b["errors"][0]["message"],
+        json!("Schema is not configured to execute subscription operation.")
+    );
+    let r = handle_graphql(
+        post(json!({"query":"query A { hello } query B { hello }"})),
+        FakeResolvers::unused(),
+        Default::default(),
+    )
+    .await;
     assert_eq!(r.status, 400);
     let b: Json = serde_json::from_slice(&r.body_bytes().await).unwrap();
-    assert_eq!(b["errors"][0]["extensions"]["code"], json!("OPERATION_RESOLUTION_FAILURE"));
+    assert_eq!(
+        b["errors"][0]["extensions"]["code"],
+        json!("OPERATION_RESOLUTION_FAILURE")
+    );
     let r = handle_graphql(
         post(json!({"query":"query A { hello } query B { __typename }", "operationName": "B"})),
         FakeResolvers::unused(),
@@ -377,7 +480,10 @@ async fn graphql_subscription_and_operation_name_errors() {
     )
     .await;
     assert_eq!(r.status, 200);
-    assert_eq!(&r.body_bytes().await[..], br#"{"data":{"__typename":"Query"}}"#);
+    assert_eq!(
+        &r.body_bytes().await[..],
+        br#"{"data":{"__typename":"Query"}}"#
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -385,7 +491,10 @@ async fn graphql_status_never_overtakes_buffered_chunks() {
     // Many chunks pushed before the executor gets to run, then the statuses: whatever the
     // scheduling, once a payload carries the message status, all 300 chunks are delivered.
     let r = FakeResolvers::new(|data, _| {
-        let (writer, value) = copilot_response(CopilotResponseHead { thread_id: data.thread_id.unwrap_or_default(), ..Default::default() });
+        let (writer, value) = copilot_response(CopilotResponseHead {
+            thread_id: data.thread_id.unwrap_or_default(),
+            ..Default::default()
+        });
         std::thread::spawn(move || {
             let call = writer.start_action_execution("c1", "act", None, None);
             for i in 0..300 {
@@ -406,17 +515,95 @@ async fn graphql_status_never_overtakes_buffered_chunks() {
             assert_eq!(msg["arguments"].as_array().unwrap().len(), 300);
         }
         if data["generateCopilotResponse"].get("status").is_some() {
-            assert_eq!(data["generateCopilotResponse"]["messages"].as_array().unwrap().len(), 1);
+            assert_eq!(
+                data["generateCopilotResponse"]["messages"]
+                    .as_array()
+                    .unwrap()
+                    .len(),
+                1
+            );
         }
     }
-    assert_eq!(data["generateCopilotResponse"]["messages"][0]["status"]["code"], json!("Success"));
+    assert_eq!(
+        data["generateCopilotResponse"]["messages"][0]["status"]["code"],
+        json!("Success")
+    );
 }
 
 #[test]
 fn graphql_hostile_nesting_is_a_syntax_error() {
-    let deep = format!("{{ {} hello {} }}", "... on Query {".repeat(5000), "}".repeat(5000));
+    let deep = format!(
+        "{{ {} hello {} }}",
+        "... on Query {".repeat(5000),
+        "}".repeat(5000)
+    );
     let errs = errors_of(&deep, json!({}));
-    assert_eq!(errs, vec!["Syntax Error: Document exceeds the maximum nesting depth.".to_string()]);
+    assert_eq!(
+        errs,
+        vec!["Syntax Error: Document exceeds the maximum nesting depth.".to_string()]
+    );
     let many = format!("{{ {} }}", "__typename ".repeat(20000));
     assert!(errors_of(&many, json!({})).is_empty());
+}
+
+#[tokio::test]
+async fn graphql_response_from_parts_with_meta_events() {
+    use crate::graphql::outputs::{
+        copilot_response_from_parts, streamed_text_message, MetaEvent, OutputMessage,
+    };
+    let r = FakeResolvers::new(|_, _| {
+        let msg = streamed_text_message(
+            "m1",
+            Some("2026-01-01T00:00:00.000Z".into()),
+            None,
+            futures_util::stream::iter(vec!["a".to_string(), "b".to_string()]),
+            async { MessageStatus::Success },
+        );
+        let interrupt = MetaEvent::CopilotKitLangGraphInterrupt {
+            value: "v".into(),
+            response: None,
+            messages: vec![OutputMessage::Text {
+                id: "t".into(),
+                created_at: Some("2026-01-01T00:00:00.000Z".into()),
+                content: "whole".into(),
+                parent_message_id: None,
+                status: MessageStatus::Success,
+            }],
+        };
+        Ok(copilot_response_from_parts(
+            CopilotResponseHead {
+                thread_id: "t1".into(),
+                ..Default::default()
+            },
+            async { ResponseStatus::Success },
+            futures_util::stream::iter(vec![msg]),
+            futures_util::stream::iter(vec![
+                MetaEvent::LangGraphInterrupt {
+                    value: "x".into(),
+                    response: None,
+                }
+                .into_resolved(),
+                interrupt.into_resolved(),
+            ]),
+        ))
+    });
+    let q = client_mutation_query();
+    let payloads = run(&q, min_data(), r, true).await;
+    let mut data = payloads[0]["data"].clone();
+    for p in &payloads[1..] {
+        crate::graphql::apply_incremental(&mut data, &super::multipart::payload_from_json(p));
+    }
+    let g = &data["generateCopilotResponse"];
+    assert_eq!(g["messages"][0]["content"], json!(["a", "b"]));
+    assert_eq!(
+        g["metaEvents"][0],
+        json!({"type":"MetaEvent","name":"LangGraphInterruptEvent","value":"x","__typename":"LangGraphInterruptEvent"})
+    );
+    let m = &g["metaEvents"][1]["data"]["messages"][0];
+    assert_eq!(m["content"], json!(["whole"]));
+    assert_eq!(
+        m["status"],
+        json!({"code":"Success","__typename":"SuccessMessageStatus"})
+    );
+    assert_eq!(g["status"]["code"], json!("Success"));
 }

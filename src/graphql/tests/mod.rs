@@ -3,7 +3,7 @@
 
 mod support;
 
-mod executor;
 mod conversion;
+mod executor;
 mod http_captures;
 mod multipart;

@@ -12,7 +12,9 @@ use tokio_util::sync::CancellationToken;
 use super::support::*;
 use crate::graphql::execute::apply_incremental;
 use crate::graphql::http::{handle_graphql, GraphqlHttpRequest, ResponseBody};
-use crate::graphql::outputs::{copilot_response, CopilotResponseHead, MessageStatus, ResponseStatus, ResponseWriter};
+use crate::graphql::outputs::{
+    copilot_response, CopilotResponseHead, MessageStatus, ResponseStatus, ResponseWriter,
+};
 use crate::graphql::resolved::BoxStream;
 use crate::graphql::ExecutionPayload;
 
@@ -35,7 +37,10 @@ fn engine() -> (Arc<FakeResolvers>, Slot) {
 }
 
 async fn next_chunk(body: &mut BoxStream<Bytes>) -> Bytes {
-    tokio::time::timeout(Duration::from_secs(5), body.next()).await.expect("chunk in time").expect("a chunk")
+    tokio::time::timeout(Duration::from_secs(5), body.next())
+        .await
+        .expect("chunk in time")
+        .expect("a chunk")
 }
 
 /// The JSON of a part.
@@ -56,14 +61,20 @@ async fn graphql_multipart_bytes_equal_a_text_stream_capture() {
     assert_eq!(resp.header("Content-Type"), expected.header("Content-Type"));
     assert_eq!(resp.header("Connection"), Some("keep-alive"));
     assert_eq!(resp.header("x-copilotkit-runtime-version"), Some("1.10.6"));
-    let ResponseBody::Stream(mut body) = resp.body else { panic!("streamed body expected") };
+    let ResponseBody::Stream(mut body) = resp.body else {
+        panic!("streamed body expected")
+    };
 
     let mut got = Vec::new();
     let mut chunks = Vec::new();
     chunks.push(next_chunk(&mut body).await); // preamble
     chunks.push(next_chunk(&mut body).await); // initial payload
     let mut writer = slot.lock().unwrap().take().expect("resolver ran");
-    let mut msg = writer.start_text_message("chatcmpl-mock-1", None, Some("2026-11-24T20:40:40.776Z".into()));
+    let mut msg = writer.start_text_message(
+        "chatcmpl-mock-1",
+        None,
+        Some("2026-11-24T20:40:40.776Z".into()),
+    );
     chunks.push(next_chunk(&mut body).await);
     for c in ["Hello", "! How", " can I", " help you", " today?"] {
         msg.push(c);
@@ -81,7 +92,10 @@ async fn graphql_multipart_bytes_equal_a_text_stream_capture() {
     for c in &chunks {
         got.extend_from_slice(c);
     }
-    assert_eq!(String::from_utf8_lossy(&got), String::from_utf8_lossy(&expected.body));
+    assert_eq!(
+        String::from_utf8_lossy(&got),
+        String::from_utf8_lossy(&expected.body)
+    );
     assert_eq!(&chunks[0][..], b"\r\n---");
     assert_eq!(&chunks.last().unwrap()[..], b"--\r\n");
 
@@ -106,7 +120,11 @@ pub fn payload_from_json(p: &Json) -> ExecutionPayload {
         incremental: entries
             .iter()
             .map(|e| IncrementalEntry {
-                kind: if e.get("items").is_some() { EntryKind::Stream(e["items"].clone()) } else { EntryKind::Defer(e["data"].clone()) },
+                kind: if e.get("items").is_some() {
+                    EntryKind::Stream(e["items"].clone())
+                } else {
+                    EntryKind::Defer(e["data"].clone())
+                },
                 path: e["path"]
                     .as_array()
                     .unwrap()
@@ -133,7 +151,9 @@ async fn graphql_server_action_sequence_like_c_server_action() {
     let expected = parse_response(&capture("c-server-action-1.response.txt"));
     let (resolvers, slot) = engine();
     let resp = handle_graphql(req, resolvers, CancellationToken::new()).await;
-    let ResponseBody::Stream(mut body) = resp.body else { panic!() };
+    let ResponseBody::Stream(mut body) = resp.body else {
+        panic!()
+    };
     let mut got = Vec::new();
     got.extend_from_slice(&next_chunk(&mut body).await);
     got.extend_from_slice(&next_chunk(&mut body).await);
@@ -156,7 +176,8 @@ async fn graphql_server_action_sequence_like_c_server_action() {
         created_at: Some("2026-11-24T20:40:41.961Z".into()),
         action_execution_id: "call_mock_weather_1".into(),
         action_name: "getWeather".into(),
-        result: "{\"city\":\"Paris\",\"temperature\":22,\"unit\":\"C\",\"conditions\":\"sunny\"}".into(),
+        result: "{\"city\":\"Paris\",\"temperature\":22,\"unit\":\"C\",\"conditions\":\"sunny\"}"
+            .into(),
         status: MessageStatus::Success,
     });
     got.extend_from_slice(&next_chunk(&mut body).await);
@@ -167,7 +188,10 @@ async fn graphql_server_action_sequence_like_c_server_action() {
     while let Some(c) = body.next().await {
         got.extend_from_slice(&c);
     }
-    assert_eq!(String::from_utf8_lossy(&got), String::from_utf8_lossy(&expected.body));
+    assert_eq!(
+        String::from_utf8_lossy(&got),
+        String::from_utf8_lossy(&expected.body)
+    );
 }
 
 #[tokio::test]
@@ -176,7 +200,9 @@ async fn graphql_cancel_stops_body_and_drops_resolver_streams() {
     let (resolvers, slot) = engine();
     let cancel = CancellationToken::new();
     let resp = handle_graphql(req, resolvers, cancel.clone()).await;
-    let ResponseBody::Stream(mut body) = resp.body else { panic!() };
+    let ResponseBody::Stream(mut body) = resp.body else {
+        panic!()
+    };
     next_chunk(&mut body).await;
     next_chunk(&mut body).await;
     let writer = slot.lock().unwrap().take().unwrap();
@@ -185,7 +211,10 @@ async fn graphql_cancel_stops_body_and_drops_resolver_streams() {
     msg.push("Hel");
     next_chunk(&mut body).await;
     cancel.cancel();
-    assert!(body.next().await.is_none(), "body ends at once, without the closing delimiter");
+    assert!(
+        body.next().await.is_none(),
+        "body ends at once, without the closing delimiter"
+    );
     // The executor dropped the receivers: the engine sees closed channels.
     assert!(msg.is_closed());
     assert!(writer.is_closed());
@@ -196,7 +225,9 @@ async fn graphql_dropping_body_drops_resolver_streams() {
     let req = parse_request(&capture("a-text-stream.request.http"));
     let (resolvers, slot) = engine();
     let resp = handle_graphql(req, resolvers, CancellationToken::new()).await;
-    let ResponseBody::Stream(mut body) = resp.body else { panic!() };
+    let ResponseBody::Stream(mut body) = resp.body else {
+        panic!()
+    };
     next_chunk(&mut body).await;
     next_chunk(&mut body).await;
     let writer = slot.lock().unwrap().take().unwrap();
@@ -221,7 +252,9 @@ async fn graphql_sse_framing_when_only_event_stream_is_acceptable() {
     let resp = handle_graphql(sse_request(), resolvers, CancellationToken::new()).await;
     assert_eq!(resp.header("Content-Type"), Some("text/event-stream"));
     assert_eq!(resp.header("Cache-Control"), Some("no-cache"));
-    let ResponseBody::Stream(mut body) = resp.body else { panic!() };
+    let ResponseBody::Stream(mut body) = resp.body else {
+        panic!()
+    };
     assert_eq!(&next_chunk(&mut body).await[..], b":\n\n");
     let first = next_chunk(&mut body).await;
     assert!(first.starts_with(b"event: next\ndata: {\"data\":{\"generateCopilotResponse\""));
@@ -229,9 +262,15 @@ async fn graphql_sse_framing_when_only_event_stream_is_acceptable() {
     let writer = slot.lock().unwrap().take().unwrap();
     writer.finish(ResponseStatus::Success);
     let last = next_chunk(&mut body).await;
-    assert!(String::from_utf8_lossy(&last).contains("\"SuccessResponseStatus\""), "{last:?}");
+    assert!(
+        String::from_utf8_lossy(&last).contains("\"SuccessResponseStatus\""),
+        "{last:?}"
+    );
     assert!(last.ends_with(b"\"hasNext\":false}\n\n"));
-    assert_eq!(&next_chunk(&mut body).await[..], b"event: complete\ndata:\n\n");
+    assert_eq!(
+        &next_chunk(&mut body).await[..],
+        b"event: complete\ndata:\n\n"
+    );
     assert!(body.next().await.is_none());
 }
 
@@ -249,11 +288,22 @@ async fn graphql_406_without_streaming_format_and_json_fallback() {
     assert!(resolvers.calls.lock().unwrap().is_empty(), "not executed");
 
     // With the fallback: one JSON result, deferred/streamed data in place.
-    let cfg = crate::graphql::HandlerConfig { non_incremental_fallback: true, ..Default::default() };
+    let cfg = crate::graphql::HandlerConfig {
+        non_incremental_fallback: true,
+        ..Default::default()
+    };
     let (resolvers, slot) = engine();
     let handle = tokio::spawn({
         let resolvers = resolvers.clone();
-        async move { crate::graphql::handle_graphql_with_config(&cfg, req, resolvers, CancellationToken::new()).await }
+        async move {
+            crate::graphql::handle_graphql_with_config(
+                &cfg,
+                req,
+                resolvers,
+                CancellationToken::new(),
+            )
+            .await
+        }
     });
     let writer = loop {
         if let Some(w) = slot.lock().unwrap().take() {
@@ -268,7 +318,10 @@ async fn graphql_406_without_streaming_format_and_json_fallback() {
     writer.finish(ResponseStatus::Success);
     let resp = handle.await.unwrap();
     assert_eq!(resp.status, 200);
-    assert_eq!(resp.header("Content-Type"), Some("application/json; charset=utf-8"));
+    assert_eq!(
+        resp.header("Content-Type"),
+        Some("application/json; charset=utf-8")
+    );
     let body: Json = serde_json::from_slice(&resp.body_bytes().await).unwrap();
     assert_eq!(
         body,

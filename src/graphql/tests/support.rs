@@ -14,15 +14,24 @@ use crate::graphql::resolved::Resolved;
 use crate::graphql::root::{CopilotErrorCode, RequestContext, ResolverError, RootResolvers};
 
 pub fn capture(name: &str) -> Vec<u8> {
-    let path = format!("{}/src/graphql/tests/captures/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/src/graphql/tests/captures/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
 /// Splits raw HTTP bytes into the head lines and the body.
 fn split_head(raw: &[u8]) -> (Vec<String>, Vec<u8>) {
-    let pos = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("head/body separator");
+    let pos = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("head/body separator");
     let head = String::from_utf8_lossy(&raw[..pos]).into_owned();
-    (head.split("\r\n").map(str::to_string).collect(), raw[pos + 4..].to_vec())
+    (
+        head.split("\r\n").map(str::to_string).collect(),
+        raw[pos + 4..].to_vec(),
+    )
 }
 
 pub fn parse_request(raw: &[u8]) -> GraphqlHttpRequest {
@@ -36,9 +45,18 @@ pub fn parse_request(raw: &[u8]) -> GraphqlHttpRequest {
     };
     let headers = lines[1..]
         .iter()
-        .filter_map(|l| l.split_once(':').map(|(k, v)| (k.trim().to_string(), v.trim().to_string())))
+        .filter_map(|l| {
+            l.split_once(':')
+                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        })
         .collect();
-    GraphqlHttpRequest { method, path, query_string: qs, headers, body: Bytes::from(body) }
+    GraphqlHttpRequest {
+        method,
+        path,
+        query_string: qs,
+        headers,
+        body: Bytes::from(body),
+    }
 }
 
 pub struct CapturedResponse {
@@ -49,7 +67,10 @@ pub struct CapturedResponse {
 
 impl CapturedResponse {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -58,12 +79,21 @@ pub fn parse_response(raw: &[u8]) -> CapturedResponse {
     let status = lines[0].split(' ').nth(1).unwrap().parse().unwrap();
     let headers = lines[1..]
         .iter()
-        .filter_map(|l| l.split_once(':').map(|(k, v)| (k.trim().to_string(), v.trim().to_string())))
+        .filter_map(|l| {
+            l.split_once(':')
+                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        })
         .collect();
-    CapturedResponse { status, headers, body }
+    CapturedResponse {
+        status,
+        headers,
+        body,
+    }
 }
 
-type GenerateFn = dyn Fn(GenerateCopilotResponseInput, Option<Map<String, Json>>) -> Result<Resolved, ResolverError> + Send + Sync;
+type GenerateFn = dyn Fn(GenerateCopilotResponseInput, Option<Map<String, Json>>) -> Result<Resolved, ResolverError>
+    + Send
+    + Sync;
 
 /// Resolvers for tests: `generate` builds the response; calls are recorded.
 pub struct FakeResolvers {
@@ -73,8 +103,20 @@ pub struct FakeResolvers {
 }
 
 impl FakeResolvers {
-    pub fn new(generate: impl Fn(GenerateCopilotResponseInput, Option<Map<String, Json>>) -> Result<Resolved, ResolverError> + Send + Sync + 'static) -> Arc<Self> {
-        Arc::new(FakeResolvers { generate: Box::new(generate), agents: vec![], calls: Mutex::new(vec![]) })
+    pub fn new(
+        generate: impl Fn(
+                GenerateCopilotResponseInput,
+                Option<Map<String, Json>>,
+            ) -> Result<Resolved, ResolverError>
+            + Send
+            + Sync
+            + 'static,
+    ) -> Arc<Self> {
+        Arc::new(FakeResolvers {
+            generate: Box::new(generate),
+            agents: vec![],
+            calls: Mutex::new(vec![]),
+        })
     }
 
     pub fn unused() -> Arc<Self> {
@@ -89,12 +131,18 @@ impl RootResolvers for FakeResolvers {
         properties: Option<Map<String, Json>>,
         _ctx: RequestContext,
     ) -> BoxFuture<'static, Result<Resolved, ResolverError>> {
-        self.calls.lock().unwrap().push("generateCopilotResponse".into());
+        self.calls
+            .lock()
+            .unwrap()
+            .push("generateCopilotResponse".into());
         let r = (self.generate)(data, properties);
         async move { r }.boxed()
     }
 
-    fn available_agents(&self, _ctx: RequestContext) -> BoxFuture<'static, Result<Vec<AgentInfo>, ResolverError>> {
+    fn available_agents(
+        &self,
+        _ctx: RequestContext,
+    ) -> BoxFuture<'static, Result<Vec<AgentInfo>, ResolverError>> {
         self.calls.lock().unwrap().push("availableAgents".into());
         let agents = self.agents.clone();
         async move { Ok(agents) }.boxed()
