@@ -8,6 +8,7 @@ pub mod actions;
 pub mod agui;
 pub mod engine;
 pub mod gemini;
+pub mod gql_resolvers;
 pub mod graphql;
 pub mod hooks;
 pub mod host;

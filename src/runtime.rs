@@ -105,6 +105,61 @@ pub struct Shared {
 pub struct Runtime {
     pub shared: Arc<Shared>,
     agui: AguiContext,
+    graphql: crate::graphql::HandlerConfig,
+    resolvers: Arc<crate::gql_resolvers::GraphqlResolvers>,
+}
+
+/// Which client generation a request comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    /// `@copilotkit/runtime-client-gql` (react-core ≤ 1.10).
+    Graphql,
+    /// The AG-UI single-route envelope (react-core ≥ 1.50).
+    Agui,
+}
+
+/// Tell the two protocols apart. A GraphQL request carries `query`/`operationName` (or is a
+/// batch array, or a GET with `?query=`); an AG-UI envelope carries `method`. A body that cannot
+/// be parsed goes to the protocol its headers point to: the GraphQL client sends
+/// `x-copilotkit-runtime-client-gql-version` and accepts `multipart/mixed`.
+pub fn detect_protocol(req: &HttpRequest) -> Protocol {
+    #[derive(Deserialize)]
+    struct Probe {
+        #[serde(default)]
+        method: Option<serde::de::IgnoredAny>,
+        #[serde(default)]
+        query: Option<serde::de::IgnoredAny>,
+        #[serde(default, rename = "operationName")]
+        operation_name: Option<serde::de::IgnoredAny>,
+    }
+    let headers_say_graphql = req.header("x-copilotkit-runtime-client-gql-version").is_some()
+        || req.header("accept").is_some_and(|a| a.contains("multipart/mixed"))
+        || req.header("content-type").is_some_and(|c| c.contains("application/graphql"));
+    match req.method.as_str() {
+        "OPTIONS" => Protocol::Agui,
+        "GET" | "HEAD" => {
+            let q = req.query();
+            if q.split('&').any(|kv| kv.starts_with("query=") || kv.starts_with("operationName=")) {
+                Protocol::Graphql
+            } else {
+                Protocol::Agui
+            }
+        }
+        "POST" => {
+            let body = req.body.trim_ascii_start();
+            if body.first() == Some(&b'[') {
+                return Protocol::Graphql;
+            }
+            match serde_json::from_slice::<Probe>(&req.body) {
+                Ok(p) if p.method.is_some() => Protocol::Agui,
+                Ok(p) if p.query.is_some() || p.operation_name.is_some() => Protocol::Graphql,
+                _ if headers_say_graphql => Protocol::Graphql,
+                _ => Protocol::Agui,
+            }
+        }
+        _ if headers_say_graphql => Protocol::Graphql,
+        _ => Protocol::Agui,
+    }
 }
 
 impl Runtime {
@@ -141,11 +196,52 @@ impl Runtime {
         agui.on_error = Some(Arc::new(move |ev: agui::ErrorEvent| {
             crate::hooks::report_error(&hook_host, caps, ev.to_json());
         }));
-        Runtime { shared, agui }
+        let graphql = crate::graphql::HandlerConfig {
+            endpoint: None,
+            runtime_version: GRAPHQL_VERSION.into(),
+            // CORS is answered by our own configuration (below), not yoga's reflect-everything default.
+            cors: false,
+            ..Default::default()
+        };
+        let resolvers = Arc::new(crate::gql_resolvers::GraphqlResolvers { shared: shared.clone() });
+        Runtime { shared, agui, graphql, resolvers }
     }
 
     pub async fn handle(&self, req: HttpRequest, cancel: CancellationToken) -> HttpResponse {
-        agui::handle(req, &self.agui, cancel).await
+        match detect_protocol(&req) {
+            Protocol::Agui => agui::handle(req, &self.agui, cancel).await,
+            Protocol::Graphql => self.handle_graphql(req, cancel).await,
+        }
+    }
+
+    async fn handle_graphql(&self, req: HttpRequest, cancel: CancellationToken) -> HttpResponse {
+        let path = req.path().to_string();
+        let base = self.agui.base_path.as_str();
+        let inside = base == "/" || path == base || path.starts_with(&format!("{base}/"));
+        if !inside {
+            // Outside the endpoint: the same 404 as the AG-UI side gives.
+            return agui::handle(req, &self.agui, cancel).await;
+        }
+        let origin = req.header("origin").map(str::to_string);
+        let query = req.query();
+        let greq = crate::graphql::GraphqlHttpRequest {
+            method: req.method.clone(),
+            path,
+            query_string: (!query.is_empty()).then(|| query.to_string()),
+            headers: req.headers,
+            body: req.body,
+        };
+        let resp = crate::graphql::handle_graphql_with_config(&self.graphql, greq, self.resolvers.clone(), cancel).await;
+        let mut headers = agui::cors::HeaderBag::from_pairs(resp.headers);
+        self.agui.cors.apply(&mut headers, origin.as_deref());
+        HttpResponse {
+            status: resp.status,
+            headers: headers.into_vec(),
+            body: match resp.body {
+                crate::graphql::ResponseBody::Full(b) => crate::http::Body::Full(b),
+                crate::graphql::ResponseBody::Stream(s) => crate::http::Body::Stream(s),
+            },
+        }
     }
 }
 

@@ -1,0 +1,244 @@
+//! The GraphQL protocol's resolvers (react-core ≤ 1.10): `generateCopilotResponse` over the same
+//! built-in agent the AG-UI side uses, with the engine's events written into the incremental
+//! response as they arrive; `availableAgents` and `loadAgentState`.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use futures_util::future::BoxFuture;
+use futures_util::{FutureExt, StreamExt};
+use serde_json::{json, Map, Value};
+
+use crate::agui::AguiEvent;
+use crate::engine::{self, EngineRun, ServerTools};
+use crate::graphql::{
+    copilot_response, AgentInfo, CopilotErrorCode, CopilotResponseHead, GenerateCopilotResponseInput, LoadAgentStateInput,
+    LoadAgentStateOutput, MessageStatus, MessageWriter, OutputMessage, RequestContext, ResolverError, Resolved,
+    ResponseStatus, RootResolvers,
+};
+use crate::hooks::{RequestHooks, Transcript};
+use crate::runtime::{merge_properties, Shared};
+
+pub struct GraphqlResolvers {
+    pub shared: Arc<Shared>,
+}
+
+const PUBLIC_API_KEY_HEADER: &str = "x-copilotcloud-public-api-key";
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+}
+
+/// The `onError` event of 1.10.6 (`CopilotErrorEvent`).
+fn error_event(ctx: &RequestContext, thread_id: Option<&str>, run_id: Option<&str>, url: &str, started: u64, code: &str, message: &str, source: &str) -> Value {
+    json!({
+        "type": "error",
+        "timestamp": now_ms(),
+        "context": {
+            "threadId": thread_id,
+            "runId": run_id,
+            "source": source,
+            "request": {"operation": "generateCopilotResponse", "method": ctx.method, "url": url, "startTime": started},
+            "response": {"endTime": now_ms(), "latency": now_ms().saturating_sub(started)},
+            "technical": {"environment": std::env::var("NODE_ENV").unwrap_or_else(|_| "development".into())}
+        },
+        "error": {"name": "CopilotKitError", "message": message, "code": code}
+    })
+}
+
+/// The `originalError` object react-core reads to decide how to show a failure.
+fn original_error(code: &str, status: Option<u16>, message: &str) -> Value {
+    let (copilot_code, http) = match code {
+        "RATE_LIMITED" | "AUTH_FAILED" | "MODEL_NOT_FOUND" | "BAD_REQUEST" | "MISSING_API_KEY" => ("CONFIGURATION_ERROR", status.unwrap_or(400)),
+        "MIDDLEWARE_REJECTED" | "ACTIONS_FAILED" => ("UNKNOWN", status.unwrap_or(500)),
+        _ => ("NETWORK_ERROR", status.unwrap_or(503)),
+    };
+    json!({"code": copilot_code, "statusCode": http, "severity": "critical", "visibility": "banner", "originalErrorType": code, "message": message})
+}
+
+impl RootResolvers for GraphqlResolvers {
+    fn generate_copilot_response(&self, data: GenerateCopilotResponseInput, properties: Option<Map<String, Value>>, ctx: RequestContext) -> BoxFuture<'static, Result<Resolved, ResolverError>> {
+        let shared = self.shared.clone();
+        async move {
+            let started = now_ms();
+            let url = data.frontend.url.clone().unwrap_or_default();
+            let mut props = merge_properties(shared.config.properties.as_ref(), properties.map(Value::Object).as_ref());
+            let public_key = ctx.header(PUBLIC_API_KEY_HEADER).map(str::to_string);
+            if let (Some(k), Value::Object(m)) = (&public_key, &mut props) {
+                m.insert("copilotCloudPublicApiKey".into(), Value::String(k.clone()));
+            }
+            let hooks = RequestHooks::new(shared.host.clone(), shared.config.capabilities, props, url.clone());
+            let thread_id = data.thread_id.clone().or_else(|| data.agent_session.as_ref().and_then(|s| s.thread_id.clone())).unwrap_or_else(|| format!("ck-{}", uuid::Uuid::new_v4()));
+            let run_id = data.run_id.clone();
+
+            if data.cloud.is_some() && public_key.is_none() {
+                let msg = "X-CopilotCloud-Public-API-Key header is required";
+                hooks.on_error(error_event(&ctx, Some(&thread_id), run_id.as_deref(), &url, started, "MISSING_PUBLIC_API_KEY_ERROR", msg, "runtime"));
+                return Err(ResolverError::plain(msg));
+            }
+            if let Some(session) = &data.agent_session {
+                let msg = format!("Agent '{}' was not found. This runtime serves no agents to agent sessions yet.", session.agent_name);
+                hooks.on_error(error_event(&ctx, Some(&thread_id), run_id.as_deref(), &url, started, "AGENT_NOT_FOUND", &msg, "agent"));
+                return Err(ResolverError::copilot(CopilotErrorCode::AgentNotFound, msg));
+            }
+            let Some(client) = shared.gemini.clone() else {
+                let msg = "EmptyAdapter cannot answer chat requests: configure a service adapter such as GoogleGenerativeAIAdapter, or agents";
+                return Err(ResolverError::copilot(CopilotErrorCode::Misuse, msg));
+            };
+            let frontend_tools = data.tools().map_err(|e| ResolverError::copilot(CopilotErrorCode::Misuse, e.to_string()))?;
+            let server_tools = hooks.server_tools().await.map_err(|e| {
+                let msg = format!("Server actions could not be resolved: {e}");
+                hooks.on_error(error_event(&ctx, Some(&thread_id), run_id.as_deref(), &url, started, "ACTIONS_FAILED", &msg, "runtime"));
+                ResolverError::copilot(CopilotErrorCode::Unknown, msg)
+            })?;
+            // A server action shadows a frontend action of the same name (first wins, server first).
+            let server_names: HashSet<&str> = server_tools.iter().map(|t| t.name.as_str()).collect();
+            let frontend_tools: Vec<_> = frontend_tools.into_iter().filter(|t| !server_names.contains(t.name.as_str())).collect();
+            let messages = data.model_messages();
+            if let Err(e) = hooks.before_request(&thread_id, run_id.as_deref(), &messages).await {
+                let msg = format!("Request rejected by onBeforeRequest: {e}");
+                hooks.on_error(error_event(&ctx, Some(&thread_id), run_id.as_deref(), &url, started, "MIDDLEWARE_REJECTED", &msg, "runtime"));
+                hooks.done();
+                return Err(ResolverError::copilot(CopilotErrorCode::Unknown, msg));
+            }
+            let context = data.context_items();
+            let run = EngineRun {
+                thread_id: thread_id.clone(),
+                run_id: run_id.clone().unwrap_or_default(),
+                system: engine::system_prompt(None, &context, None),
+                messages: messages.clone(),
+                frontend_tools,
+                server_tools: ServerTools { tools: server_tools, executor: Some(Arc::new(hooks.clone())) },
+                state_tools: false,
+                params: data.generation_params(),
+                // The 1.10.6 contract: one model call per request; the client sends the follow-up.
+                max_steps: 1,
+            };
+            let cancel = ctx.cancel.child_token();
+            let (writer, value) = copilot_response(CopilotResponseHead { thread_id: thread_id.clone(), run_id: run_id.clone(), extensions: None });
+            let events = engine::run(client, run, cancel.clone());
+            tokio::spawn(drive(events, writer, hooks, cancel, ctx, thread_id, run_id, url, started, messages));
+            Ok(value)
+        }
+        .boxed()
+    }
+
+    fn available_agents(&self, _ctx: RequestContext) -> BoxFuture<'static, Result<Vec<AgentInfo>, ResolverError>> {
+        Box::pin(async { Ok(vec![]) })
+    }
+
+    fn load_agent_state(&self, data: LoadAgentStateInput, _ctx: RequestContext) -> BoxFuture<'static, Result<LoadAgentStateOutput, ResolverError>> {
+        Box::pin(async move {
+            Err(ResolverError::copilot(
+                CopilotErrorCode::AgentNotFound,
+                format!("Agent '{}' was not found. Available agents are: none", data.agent_name),
+            ))
+        })
+    }
+}
+
+/// Write one run's events into the GraphQL response as they come.
+#[allow(clippy::too_many_arguments)]
+async fn drive(
+    mut events: futures_util::stream::BoxStream<'static, AguiEvent>,
+    writer: crate::graphql::ResponseWriter,
+    hooks: RequestHooks,
+    cancel: tokio_util::sync::CancellationToken,
+    ctx: RequestContext,
+    thread_id: String,
+    run_id: Option<String>,
+    url: String,
+    started: u64,
+    input: Vec<crate::model::Message>,
+) {
+    let mut text: Option<MessageWriter> = None;
+    let mut action: Option<MessageWriter> = None;
+    let mut names: std::collections::HashMap<String, String> = Default::default();
+    let mut transcript = Transcript::default();
+    let mut outcome: Option<Result<(), (String, Option<String>)>> = None;
+    loop {
+        let ev = tokio::select! {
+            ev = events.next() => ev,
+            _ = cancel.cancelled() => None,
+        };
+        let Some(ev) = ev else { break };
+        if writer.is_closed() {
+            cancel.cancel();
+            break;
+        }
+        transcript.observe(&ev);
+        match ev {
+            AguiEvent::TextMessageStart(s) => text = Some(writer.start_text_message(s.message_id, None, None)),
+            AguiEvent::TextMessageContent(d) => {
+                if let Some(t) = &text {
+                    t.push(d.delta);
+                }
+            }
+            AguiEvent::TextMessageEnd(_) => {
+                if let Some(t) = text.take() {
+                    t.finish(MessageStatus::Success);
+                }
+            }
+            AguiEvent::ToolCallStart(s) => {
+                names.insert(s.tool_call_id.clone(), s.tool_call_name.clone());
+                action = Some(writer.start_action_execution(s.tool_call_id, s.tool_call_name, s.parent_message_id, None));
+            }
+            AguiEvent::ToolCallArgs(a) => {
+                if let Some(w) = &action {
+                    w.push(a.delta);
+                }
+            }
+            AguiEvent::ToolCallEnd(_) => {
+                if let Some(w) = action.take() {
+                    w.finish(MessageStatus::Success);
+                }
+            }
+            AguiEvent::ToolCallResult(r) => {
+                let name = names.get(&r.tool_call_id).cloned().unwrap_or_default();
+                writer.push_message(OutputMessage::Result {
+                    id: format!("result-{}", r.tool_call_id),
+                    created_at: None,
+                    action_execution_id: r.tool_call_id,
+                    action_name: name,
+                    result: r.content,
+                    status: MessageStatus::Success,
+                });
+            }
+            AguiEvent::RunFinished(_) => {
+                outcome = Some(Ok(()));
+                break;
+            }
+            AguiEvent::RunError(e) => {
+                outcome = Some(Err((e.message, e.code)));
+                break;
+            }
+            _ => {}
+        }
+    }
+    let fail_open = |w: Option<MessageWriter>| {
+        if let Some(w) = w {
+            w.finish(MessageStatus::Failed { reason: "Error streaming message content".into() });
+        }
+    };
+    match outcome {
+        Some(Ok(())) => {
+            writer.finish(ResponseStatus::Success);
+            hooks.after_request(&thread_id, run_id.as_deref(), &input, transcript.into_messages());
+        }
+        Some(Err((message, code))) => {
+            fail_open(text.take());
+            fail_open(action.take());
+            let code = code.unwrap_or_else(|| "UNKNOWN".into());
+            hooks.on_error(error_event(&ctx, Some(&thread_id), run_id.as_deref(), &url, started, &code, &message, "runtime"));
+            writer.finish(ResponseStatus::unknown_error(message.clone(), Some(original_error(&code, None, &message))));
+        }
+        None => {
+            // The client went away (or the run was cancelled): the upstream call is already dropped.
+            fail_open(text.take());
+            fail_open(action.take());
+            hooks.on_stop(json!({"threadId": thread_id, "runId": run_id, "url": url, "agentName": null, "lastMessage": null}));
+            writer.finish(ResponseStatus::unknown_error("The request was cancelled", None));
+        }
+    }
+    hooks.done();
+}
