@@ -140,8 +140,8 @@ class CopilotRuntime {
     const actions = this.params.actions;
     return {
       actions: typeof actions === 'function' || (Array.isArray(actions) && actions.length > 0),
-      beforeRequest: typeof mw.onBeforeRequest === 'function' || typeof this.params.beforeRequestMiddleware === 'function',
-      afterRequest: typeof mw.onAfterRequest === 'function' || typeof this.params.afterRequestMiddleware === 'function',
+      beforeRequest: typeof mw.onBeforeRequest === 'function',
+      afterRequest: typeof mw.onAfterRequest === 'function',
       onError: typeof this.onError === 'function',
       onStopGeneration: typeof this.params.onStopGeneration === 'function',
     };

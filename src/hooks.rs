@@ -84,7 +84,7 @@ impl RequestHooks {
         }
         let payload = json!({"threadId": thread_id, "runId": run_id, "inputMessages": legacy_messages(input), "outputMessages": output, "properties": self.properties, "url": self.url});
         let host = self.host.clone();
-        tokio::spawn(async move {
+        spawn_detached(async move {
             if let Err(e) = host.call("middleware.after", payload).await {
                 tracing::warn!("onAfterRequest failed: {e}");
             }
@@ -100,7 +100,7 @@ impl RequestHooks {
             return;
         }
         let host = self.host.clone();
-        tokio::spawn(async move {
+        spawn_detached(async move {
             if let Err(e) = host.call("onStopGeneration", payload).await {
                 tracing::warn!("onStopGeneration failed: {e}");
             }
@@ -114,9 +114,35 @@ impl RequestHooks {
         }
         let host = self.host.clone();
         let id = self.request_id.clone();
-        tokio::spawn(async move {
+        spawn_detached(async move {
             let _ = host.call("request.done", json!({"requestId": id})).await;
         });
+    }
+}
+
+/// Run a callback in the background on the current runtime (nothing when there is none, e.g. in
+/// a destructor running after shutdown).
+fn spawn_detached(fut: impl std::future::Future<Output = ()> + Send + 'static) {
+    if let Ok(handle) = tokio::runtime::Handle::try_current() {
+        handle.spawn(fut);
+    }
+}
+
+/// Closes a run's hooks whichever way its event stream ends. When the stream is dropped or ends
+/// without a terminal event — the run was stopped or its client went away — `onStopGeneration` is
+/// called; in every case the shim's per-request state is released.
+pub struct RunGuard {
+    pub hooks: RequestHooks,
+    pub stop_payload: Value,
+    pub finished: bool,
+}
+
+impl Drop for RunGuard {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.hooks.on_stop(std::mem::take(&mut self.stop_payload));
+        }
+        self.hooks.done();
     }
 }
 
@@ -126,7 +152,7 @@ pub fn report_error(host: &Arc<dyn Host>, caps: Capabilities, event: Value) {
         return;
     }
     let host = host.clone();
-    tokio::spawn(async move {
+    spawn_detached(async move {
         if let Err(e) = host.call("onError", event).await {
             tracing::warn!("onError handler failed: {e}");
         }
@@ -136,6 +162,9 @@ pub fn report_error(host: &Arc<dyn Host>, caps: Capabilities, event: Value) {
 impl ToolExecutor for RequestHooks {
     fn execute(&self, name: &str, arguments: Value, _tool_call_id: &str) -> BoxFuture<'static, ToolOutcome> {
         let host = self.host.clone();
+        let caps = self.caps;
+        let url = self.url.clone();
+        let name = name.to_string();
         let payload = json!({"requestId": self.request_id, "name": name, "arguments": arguments, "properties": self.properties, "url": self.url});
         Box::pin(async move {
             match host.call("actions.execute", payload).await {
@@ -146,10 +175,45 @@ impl ToolExecutor for RequestHooks {
                         Ok(crate::actions::encode_result(v.get("value")))
                     }
                 }
-                Err(e) => Err(e.message),
+                Err(e) => {
+                    report_error(&host, caps, handler_error_event(&name, &url, &e.message));
+                    Err(e.message)
+                }
             }
         })
     }
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+}
+
+/// The `onError` event for a server-side action whose handler threw.
+fn handler_error_event(action: &str, url: &str, message: &str) -> Value {
+    json!({
+        "type": "error",
+        "timestamp": now_ms(),
+        "context": {"source": "runtime", "request": {"operation": "action.execute", "method": "POST", "url": url, "startTime": now_ms()}, "action": {"name": action}},
+        "error": {"name": "Error", "message": message, "code": "HANDLER_ERROR"}
+    })
+}
+
+/// The `onError` event for a request the protocol layer rejected (4xx/5xx answers).
+pub fn protocol_error_event(method: &str, url: &str, status: u16, body: &[u8]) -> Value {
+    let parsed: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    let message = parsed
+        .get("message")
+        .or_else(|| parsed.get("error"))
+        .or_else(|| parsed.pointer("/errors/0/message"))
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("request failed with HTTP {status}"));
+    json!({
+        "type": "error",
+        "timestamp": now_ms(),
+        "context": {"source": "runtime", "request": {"operation": "request", "method": method, "url": url, "startTime": now_ms()}, "response": {"status": status}},
+        "error": {"name": "Error", "message": message, "code": "PROTOCOL_ERROR", "statusCode": status}
+    })
 }
 
 fn now_iso() -> String {

@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 use crate::agui::{self, AgentInfo, AgentProvider, AguiContext, AguiEvent, CorsConfig, CorsOrigin, InMemoryThreadStore, RunContext, StoreLimits, ThreadStore};
 use crate::engine::{self, EngineRun, ServerTools};
 use crate::gemini::{GeminiClient, GeminiConfig};
-use crate::hooks::{Capabilities, RequestHooks, Transcript};
+use crate::hooks::{Capabilities, RequestHooks, RunGuard, Transcript};
 use crate::host::Host;
 use crate::http::{HttpRequest, HttpResponse};
 
@@ -208,10 +208,19 @@ impl Runtime {
     }
 
     pub async fn handle(&self, req: HttpRequest, cancel: CancellationToken) -> HttpResponse {
-        match detect_protocol(&req) {
+        let method = req.method.clone();
+        let url = req.url.clone();
+        let resp = match detect_protocol(&req) {
             Protocol::Agui => agui::handle(req, &self.agui, cancel).await,
             Protocol::Graphql => self.handle_graphql(req, cancel).await,
+        };
+        // Rejected requests reach `onError` too (the JS runtime only reports upstream failures).
+        if resp.status >= 400 && method != "OPTIONS" {
+            if let crate::http::Body::Full(b) = &resp.body {
+                crate::hooks::report_error(&self.shared.host, self.shared.config.capabilities, crate::hooks::protocol_error_event(&method, &url, resp.status, b));
+            }
         }
+        resp
     }
 
     async fn handle_graphql(&self, req: HttpRequest, cancel: CancellationToken) -> HttpResponse {
@@ -346,19 +355,16 @@ impl AgentProvider for BuiltInProvider {
             };
             let mut transcript = Transcript::default();
             let mut events = engine::run(client, run, ctx.cancel.clone());
-            let mut finished = false;
+            let stop_payload = json!({"threadId": input.thread_id, "runId": input.run_id, "url": hooks.url, "agentName": ctx.agent_id});
+            let mut guard = RunGuard { hooks: hooks.clone(), stop_payload, finished: false };
             while let Some(ev) = events.next().await {
                 transcript.observe(&ev);
-                finished |= ev.is_terminal();
+                guard.finished |= ev.is_terminal();
                 yield ev;
             }
-            if !finished {
-                hooks.on_stop(json!({"threadId": input.thread_id, "runId": input.run_id, "url": hooks.url, "agentName": ctx.agent_id}));
-            }
-            if finished && !transcript.failed() {
+            if guard.finished && !transcript.failed() {
                 hooks.after_request(&input.thread_id, Some(&input.run_id), &input.messages, transcript.into_messages());
             }
-            hooks.done();
         }
         .boxed()
     }

@@ -29,6 +29,10 @@ pub type AguiResponse = HttpResponse;
 /// Code of the `RUN_ERROR` sent when a run is requested on a thread that is already running.
 pub const THREAD_BUSY: &str = "THREAD_BUSY";
 
+/// How long an agent may keep working after its own terminal event (bookkeeping such as the
+/// built-in agent's `onAfterRequest` and request cleanup) before its stream is dropped anyway.
+const AGENT_WRAP_UP_LIMIT: Duration = Duration::from_secs(5);
+
 const METHODS: [&str; 9] = [
     "agent/run",
     "agent/suggest",
@@ -656,6 +660,8 @@ async fn drive_run(
     let mut out: Vec<AguiEvent> = Vec::new();
     let mut reported = false;
     let mut thread_run: (String, String) = (String::new(), String::new());
+    // The agent's own events ended the run: its stream gets to finish (see the end).
+    let mut ended_by_agent = false;
     loop {
         let done = tokio::select! {
             biased;
@@ -668,7 +674,10 @@ async fn drive_run(
                 true
             }
             next = AssertUnwindSafe(agent.next()).catch_unwind() => match next {
-                Ok(Some(ev)) => pipeline.push(ev, &mut out),
+                Ok(Some(ev)) => {
+                    ended_by_agent = pipeline.push(ev, &mut out);
+                    ended_by_agent
+                }
                 Ok(None) => {
                     pipeline.finish(Ending::Ended, &mut out);
                     true
@@ -705,10 +714,29 @@ async fn drive_run(
             break;
         }
     }
-    drop(agent);
+    if !ended_by_agent {
+        // Stopped, client gone, or failed: drop the agent at once (this aborts its upstream call).
+        drop(agent);
+        run_token.cancel();
+        if let Some(r) = recorder {
+            r.finish();
+        }
+        return;
+    }
+    // The agent sent its terminal event. The run is over for the client and the store (thread
+    // free, response ended), but the agent's stream is still polled to its end: code an agent runs
+    // after its last event (the built-in agent's onAfterRequest and per-request cleanup) would
+    // never run if the stream were dropped here.
     run_token.cancel();
     if let Some(r) = recorder {
         r.finish();
+    }
+    drop(tx);
+    let wrap_up = async {
+        while let Ok(Some(_)) = AssertUnwindSafe(agent.next()).catch_unwind().await {}
+    };
+    if tokio::time::timeout(AGENT_WRAP_UP_LIMIT, wrap_up).await.is_err() {
+        tracing::warn!("agent stream still open {AGENT_WRAP_UP_LIMIT:?} after its terminal event; dropping it");
     }
 }
 

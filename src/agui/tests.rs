@@ -28,6 +28,8 @@ enum Step {
     /// Never ends (until cancelled / dropped).
     Hang,
     Panic,
+    /// Set the flag (to observe that the agent got this far).
+    Mark(Arc<AtomicBool>),
 }
 
 struct RunRecord {
@@ -121,6 +123,7 @@ impl AgentProvider for Fake {
                     Step::Sleep(ms) => tokio::time::sleep(Duration::from_millis(ms)).await,
                     Step::Hang => futures_util::future::pending::<()>().await,
                     Step::Panic => panic!("scripted panic"),
+                    Step::Mark(flag) => flag.store(true, Ordering::SeqCst),
                 }
             }
         }
@@ -801,6 +804,33 @@ async fn stop_mid_run_ends_stream_and_stores_the_run() {
         json_body(post(&ctx, stop(Value::Null)).await).await,
         json!({"stopped":false,"message":"No active run for thread 't'."})
     );
+}
+
+#[tokio::test]
+async fn agent_code_after_its_terminal_event_still_runs() {
+    // The built-in agent calls onAfterRequest and cleans up after yielding RUN_FINISHED; that
+    // code must run, without holding up the response or the thread.
+    let (ctx, fake) = ctx_with(Fake::new(&["a"]));
+    let wrapped_up = Arc::new(AtomicBool::new(false));
+    fake.script(
+        "a",
+        vec![
+            Step::Emit(AguiEvent::run_finished("t", "r1")),
+            Step::Sleep(200),
+            Step::Mark(wrapped_up.clone()),
+            Step::Emit(AguiEvent::text_start("ignored")),
+        ],
+    );
+    let events = sse_events(post(&ctx, run_env("a", "t", "r1", json!([]))).await).await;
+    assert_eq!(types(&events), vec!["RUN_STARTED", "RUN_FINISHED"]);
+    assert!(!wrapped_up.load(Ordering::SeqCst), "the response ended before the agent wrapped up");
+    let (_, _, cancel, dropped, _) = fake.last_run();
+    assert!(cancel.is_cancelled());
+    // The thread is free at once.
+    fake.script("a", vec![Step::Emit(AguiEvent::run_finished("t", "r2"))]);
+    let second = sse_events(post(&ctx, run_env("a", "t", "r2", json!([]))).await).await;
+    assert_eq!(types(&second), vec!["RUN_STARTED", "RUN_FINISHED"]);
+    wait_until(|| wrapped_up.load(Ordering::SeqCst) && dropped.load(Ordering::SeqCst), Duration::from_secs(2)).await;
 }
 
 #[tokio::test]
