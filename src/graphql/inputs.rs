@@ -314,8 +314,10 @@ impl std::error::Error for ConversionError {}
 ///   them after logging); consecutive action executions with the same `parentMessageId` become
 ///   ONE assistant message with parallel tool calls; when the message just before them is an
 ///   assistant text message whose id is that `parentMessageId`, the calls join it (the model
-///   produced text and calls in one turn). The grouped message's id is the `parentMessageId`
-///   (or the call id when there is none);
+///   produced text and calls in one turn). A call also joins its parent's turn when only results
+///   of that turn's calls stand between them (react-core puts each frontend action's result right
+///   after its call: call 1, result 1, call 2, result 2 is still one parallel turn). The grouped
+///   message's id is the `parentMessageId` (or the call id when there is none);
 /// * result → tool message (`tool_call_id` = `actionExecutionId`, `content` = `result`; `error`
 ///   is set when the result is the `{"error":{…},"result":…}` envelope of §5.6);
 /// * agent state → `Message::Other` (role as sent).
@@ -377,7 +379,15 @@ pub fn messages_to_model(inputs: &[MessageInput]) -> Vec<Message> {
             let joins_open = parent.is_some() && open_group.as_ref() == Some(&parent);
             let joins_text = parent.is_some()
                 && matches!(out.last(), Some(Message::Assistant { id, tool_calls, .. }) if Some(id) == parent.as_ref() && tool_calls.is_empty());
-            if joins_open || joins_text {
+            // react-core inserts each frontend action's result right after its call, so a parallel
+            // turn comes back as call, result, call, result: a call joins the turn of its parent
+            // when only that turn's own results stand between them.
+            let joins_answered = parent.as_deref().and_then(|p| answered_turn(&out, p));
+            if let Some(at) = joins_answered {
+                if let Some(Message::Assistant { tool_calls, .. }) = out.get_mut(at) {
+                    tool_calls.push(call);
+                }
+            } else if joins_open || joins_text {
                 if let Some(Message::Assistant { tool_calls, .. }) = out.last_mut() {
                     tool_calls.push(call);
                 }
@@ -407,6 +417,18 @@ pub fn messages_to_model(inputs: &[MessageInput]) -> Vec<Message> {
         }
     }
     out
+}
+
+/// The index of the assistant turn `parent` when it made tool calls and everything after it is a
+/// result of one of those calls.
+fn answered_turn(out: &[Message], parent: &str) -> Option<usize> {
+    let at = out.iter().rposition(|m| !matches!(m, Message::Tool { .. }))?;
+    let Message::Assistant { id, tool_calls, .. } = &out[at] else { return None };
+    if id != parent || tool_calls.is_empty() || at + 1 == out.len() {
+        return None;
+    }
+    let own = |call_id: &str| tool_calls.iter().any(|c| c.id == call_id);
+    out[at + 1..].iter().all(|m| matches!(m, Message::Tool { tool_call_id, .. } if own(tool_call_id))).then_some(at)
 }
 
 /// The message of a `{"error":{"code","message"},"result":…}` result envelope.

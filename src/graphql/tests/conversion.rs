@@ -90,6 +90,66 @@ fn graphql_messages_to_model_groups_parallel_calls() {
 }
 
 #[test]
+fn graphql_messages_to_model_regroups_parallel_calls_answered_one_by_one() {
+    // react-core 1.10.6 splices each frontend action's result right after its call, so a parallel
+    // turn comes back interleaved. It is still one model turn (Gemini wants all calls in one
+    // content and all responses in the next), while a later turn with the same shape stays apart.
+    let at = "2026-01-01T00:00:00.000Z";
+    let data = input(json!({
+        "metadata": {"requestType": "Chat"},
+        "frontend": {"actions": []},
+        "messages": [
+            {"id": "u", "createdAt": at, "textMessage": {"content": "hi", "role": "user"}},
+            {"id": "call_1", "createdAt": at, "actionExecutionMessage": {"name": "a", "arguments": "{}", "parentMessageId": "turn-1"}},
+            {"id": "result-call_1", "createdAt": at, "resultMessage": {"actionExecutionId": "call_1", "actionName": "a", "result": "1"}},
+            {"id": "call_2", "createdAt": at, "actionExecutionMessage": {"name": "b", "arguments": "{}", "parentMessageId": "turn-1"}},
+            {"id": "result-call_2", "createdAt": at, "resultMessage": {"actionExecutionId": "call_2", "actionName": "b", "result": "2"}},
+            {"id": "call_3", "createdAt": at, "actionExecutionMessage": {"name": "c", "arguments": "{}", "parentMessageId": "turn-2"}},
+            {"id": "result-call_3", "createdAt": at, "resultMessage": {"actionExecutionId": "call_3", "actionName": "c", "result": "3"}},
+            {"id": "call_4", "createdAt": at, "actionExecutionMessage": {"name": "d", "arguments": "{}"}},
+            {"id": "result-call_4", "createdAt": at, "resultMessage": {"actionExecutionId": "call_4", "actionName": "d", "result": "4"}},
+            {"id": "call_5", "createdAt": at, "actionExecutionMessage": {"name": "e", "arguments": "{}"}},
+            {"id": "t", "createdAt": at, "textMessage": {"content": "Let me look", "role": "assistant"}},
+            {"id": "call_6", "createdAt": at, "actionExecutionMessage": {"name": "f", "arguments": "{}", "parentMessageId": "t"}},
+            {"id": "result-call_6", "createdAt": at, "resultMessage": {"actionExecutionId": "call_6", "actionName": "f", "result": "6"}},
+            {"id": "call_7", "createdAt": at, "actionExecutionMessage": {"name": "g", "arguments": "{}", "parentMessageId": "t"}},
+            {"id": "result-call_7", "createdAt": at, "resultMessage": {"actionExecutionId": "call_7", "actionName": "g", "result": "7"}}
+        ]
+    }));
+    let m = data.model_messages();
+    let shape: Vec<String> = m
+        .iter()
+        .map(|m| match m {
+            Message::User { .. } => "user".to_string(),
+            Message::Assistant { id, content, tool_calls } => {
+                let ids: Vec<&str> = tool_calls.iter().map(|c| c.id.as_str()).collect();
+                format!("assistant {id} {:?} {}", content.as_deref(), ids.join(","))
+            }
+            Message::Tool { tool_call_id, .. } => format!("tool {tool_call_id}"),
+            other => format!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        shape,
+        vec![
+            "user",
+            "assistant turn-1 None call_1,call_2",
+            "tool call_1",
+            "tool call_2",
+            "assistant turn-2 None call_3",
+            "tool call_3",
+            // Without a parentMessageId nothing says two calls were one turn.
+            "assistant call_4 None call_4",
+            "tool call_4",
+            "assistant call_5 None call_5",
+            "assistant t Some(\"Let me look\") call_6,call_7",
+            "tool call_6",
+            "tool call_7",
+        ]
+    );
+}
+
+#[test]
 fn graphql_actions_forwarded_parameters_and_context() {
     let actions = vec![
         ActionInput {
