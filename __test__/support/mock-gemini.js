@@ -86,11 +86,11 @@ class MockGemini {
     return { ...opts, chunks: [{ parts: calls.map((c) => ({ functionCall: { name: c.name, args: c.args ?? {} } })) }] };
   }
 
-  /** An HTTP error with Google's error body. */
-  static error(code, message, status, details) {
+  /** An HTTP error with Google's error body (`opts.headers`: extra response headers, e.g. retry-after-ms). */
+  static error(code, message, status, details, opts = {}) {
     const body = { error: { code, message, status } };
     if (details) body.error.details = details;
-    return { httpStatus: code, errorBody: body };
+    return { ...opts, httpStatus: code, errorBody: body };
   }
 
   // ------------------------------------------------------------------------------------------
@@ -115,6 +115,8 @@ class MockGemini {
         receivedAt: performance.now(),
         closedEarlyAt: null,
         finishedAt: null,
+        /** performance.now() of each SSE event written, in order */
+        writes: [],
       };
       this.requests.push(rec);
       for (const w of this._waiters.filter((w) => this.requests.length >= w.n)) {
@@ -130,7 +132,7 @@ class MockGemini {
       });
       const spec = this.queue.length ? this.queue.shift() : this.demo ? demoAnswer(body) : MockGemini.error(500, 'mock Gemini: nothing scripted', 'INTERNAL');
       try {
-        await this._respond(res, spec);
+        await this._respond(res, spec, rec);
       } catch {
         /* client went away */
       }
@@ -139,11 +141,11 @@ class MockGemini {
     });
   }
 
-  async _respond(res, spec) {
+  async _respond(res, spec, rec = { writes: [] }) {
     if (spec.firstByteDelayMs) await sleep(spec.firstByteDelayMs);
     if (res.destroyed) return;
     if (spec.httpStatus && spec.httpStatus !== 200) {
-      res.writeHead(spec.httpStatus, { 'content-type': 'application/json; charset=UTF-8' });
+      res.writeHead(spec.httpStatus, { 'content-type': 'application/json; charset=UTF-8', ...(spec.headers ?? {}) });
       res.end(JSON.stringify(spec.errorBody ?? { error: { code: spec.httpStatus, message: 'error', status: 'UNKNOWN' } }, null, 2));
       return;
     }
@@ -161,6 +163,7 @@ class MockGemini {
       }
       const ev = events[i];
       res.write(typeof ev === 'string' ? ev : `data: ${JSON.stringify(ev)}${sep}`);
+      rec.writes.push(performance.now());
     }
     if (spec.cutAfter !== undefined) {
       res.destroy();
