@@ -32,9 +32,53 @@ function normaliseBase(p) {
 function serialiseCors(cors) {
   if (cors === false) return { enabled: false };
   if (cors === true || cors == null) return { enabled: true };
+  // An origin function cannot cross into Rust: Rust answers as for `*` and `dynamicCors` below
+  // rewrites the headers per request (credentials included, so `*` is never widened by Rust).
+  if (typeof cors.origin === 'function') return { enabled: true };
   const out = { enabled: true };
   if (typeof cors.origin === 'string' || Array.isArray(cors.origin)) out.origin = cors.origin;
   if (cors.credentials !== undefined) out.credentials = !!cors.credentials;
+  return out;
+}
+
+/**
+ * `cors: { origin: (requestOrigin) => allowed, credentials }` (spec §4): the allowed origin is the
+ * function's (possibly async) answer for the request's `Origin`; nothing is allowed when it is
+ * falsy, throws, or the request has no `Origin`. Applied to the flat header list Rust produced,
+ * and only where Rust added CORS headers (not outside the base path).
+ */
+async function dynamicCors(options, requestOrigin, flat) {
+  const cors = options.cors;
+  if (!cors || typeof cors.origin !== 'function') return flat;
+  if (!flat.some((v, i) => i % 2 === 0 && v.toLowerCase() === 'access-control-allow-origin')) return flat;
+  let allowed = null;
+  if (requestOrigin) {
+    try {
+      allowed = await cors.origin(requestOrigin);
+    } catch (err) {
+      process.emitWarning(`copilot-runtime-rs: cors.origin threw, no origin allowed: ${err && err.message}`);
+    }
+  }
+  const out = [];
+  let vary = null;
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const k = flat[i].toLowerCase();
+    if (k === 'access-control-allow-origin' || k === 'access-control-allow-credentials') continue;
+    if (k === 'vary') {
+      vary = flat[i + 1];
+      continue;
+    }
+    if (!allowed && k === 'access-control-expose-headers') continue;
+    out.push(flat[i], flat[i + 1]);
+  }
+  if (allowed) {
+    let origin = String(allowed);
+    if (cors.credentials && origin === '*') origin = requestOrigin;
+    out.push('access-control-allow-origin', origin);
+    if (cors.credentials) out.push('access-control-allow-credentials', 'true');
+    if (origin !== '*') vary = vary ? `Origin, ${vary}` : 'Origin';
+  }
+  if (vary) out.push('vary', vary);
   return out;
 }
 
@@ -93,7 +137,7 @@ async function handleFetch(options, request) {
     else signal.addEventListener('abort', onAbort, { once: true });
   }
   const head = await req.head();
-  const init = { status: head.status, headers: pairs(head.headers) };
+  const init = { status: head.status, headers: pairs(await dynamicCors(options, request.headers.get('origin'), head.headers)) };
   if (head.body) {
     if (signal) signal.removeEventListener('abort', onAbort);
     return new Response(nullBodyStatus(head.status) ? null : head.body, init);
@@ -227,8 +271,9 @@ async function handleNode(options, req, res) {
       return;
     }
     const head = await native.head();
+    const headers = await dynamicCors(options, req.headers && req.headers.origin, head.headers);
     if (res.destroyed) return;
-    res.writeHead(head.status, head.headers);
+    res.writeHead(head.status, headers);
     if (head.body) {
       res.end(nullBodyStatus(head.status) ? undefined : head.body);
       finished = true;
