@@ -56,7 +56,7 @@ test('upstream 500 three times → RUN_ERROR with the upstream message, surfaced
 });
 
 test('the runtime onError hook hears about the failed run once (phase sse.subscription)', {
-  todo: 'src/binding.rs: the dispatch ThreadsafeFunction passes (kind, payload) as ONE array argument, so lib/native.js looks up hooks["onError,{…}"] and no JS hook (onError, actions, middleware, onStopGeneration) is ever called',
+  todo: 'src/binding.rs: the dispatch ThreadsafeFunction passes (kind, payload) as ONE array argument, so lib/native.js looks up hooks["onError,{…}"] and no JS hook (onError, actions, middleware, onStopGeneration) is ever called; once fixed, src/hooks.rs protocol_error_event also reports the 405 of every client\'s GET {url}/info probe',
 }, async () => {
   assert.ok(failed500, 'runs after the 500 test');
   await new Promise((r) => setTimeout(r, 50)); // the hook is called without being awaited
@@ -66,6 +66,10 @@ test('the runtime onError hook hears about the failed run once (phase sse.subscr
   assert.equal(reported[0].context.metadata.phase, 'sse.subscription');
   assert.equal(reported[0].context.runId, failed500.run.envelope.body.runId);
   assert.match(reported[0].error.message, /An internal error has occurred/);
+  // Every 1.74 client probes GET {url}/info (405) before falling back to the single route: that
+  // is protocol, not an error, and must not reach onError on every page load (spec §12.3).
+  const probes = onErrorEvents.filter((e) => /\/info$/.test(e.context?.request?.url ?? '') || e.context?.response?.status === 405);
+  assert.deepEqual(probes.map((e) => e.error.message), [], 'the transport probe is not reported');
 });
 
 test('upstream 429 with RetryInfo three times → RUN_ERROR that says it is a rate limit, surfaced by the client', async () => {
