@@ -181,7 +181,8 @@ class CopilotRuntime {
       'middleware.before': async (p) => {
         const fn = mw().onBeforeRequest;
         if (typeof fn === 'function') {
-          await fn({ threadId: p.threadId, runId: p.runId ?? undefined, inputMessages: toMessages(p.inputMessages), properties: p.properties ?? {}, url: p.url });
+          // `runId` as the request gave it: 1.10.6 passes GraphQL's `runId: null` through as null.
+          await fn({ threadId: p.threadId, runId: p.runId, inputMessages: toMessages(p.inputMessages), properties: p.properties ?? {}, url: p.url });
         }
       },
       'middleware.after': async (p) => {
