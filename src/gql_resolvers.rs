@@ -46,11 +46,18 @@ fn error_event(ctx: &RequestContext, thread_id: Option<&str>, run_id: Option<&st
     })
 }
 
-/// The `originalError` object react-core reads to decide how to show a failure.
+/// The `originalError` object react-core reads to decide how to show a failure: the CopilotKit
+/// code the 1.10.6 adapters derive from the upstream HTTP status (401 → AUTHENTICATION_ERROR,
+/// other 4xx → CONFIGURATION_ERROR, 5xx/network → NETWORK_ERROR) and that status.
 fn original_error(code: &str, status: Option<u16>, message: &str) -> Value {
     let (copilot_code, http) = match code {
-        "RATE_LIMITED" | "AUTH_FAILED" | "MODEL_NOT_FOUND" | "BAD_REQUEST" | "MISSING_API_KEY" => ("CONFIGURATION_ERROR", status.unwrap_or(400)),
-        "MIDDLEWARE_REJECTED" | "ACTIONS_FAILED" => ("UNKNOWN", status.unwrap_or(500)),
+        "AUTH_FAILED" => ("AUTHENTICATION_ERROR", status.unwrap_or(401)),
+        "RATE_LIMITED" => ("CONFIGURATION_ERROR", status.unwrap_or(429)),
+        "MODEL_NOT_FOUND" => ("CONFIGURATION_ERROR", status.unwrap_or(404)),
+        "BAD_REQUEST" | "MISSING_API_KEY" | "INVALID_REQUEST" => ("CONFIGURATION_ERROR", status.unwrap_or(400)),
+        "SERVER_ERROR" => ("NETWORK_ERROR", status.unwrap_or(500)),
+        // A blocked prompt or an unreadable answer is not a connectivity problem.
+        "BLOCKED" | "INVALID_RESPONSE" | "MIDDLEWARE_REJECTED" | "ACTIONS_FAILED" => ("UNKNOWN", status.unwrap_or(500)),
         _ => ("NETWORK_ERROR", status.unwrap_or(503)),
     };
     json!({"code": copilot_code, "statusCode": http, "severity": "critical", "visibility": "banner", "originalErrorType": code, "message": message})
@@ -152,6 +159,9 @@ async fn drive(
     input: Vec<crate::model::Message>,
 ) {
     let mut text: Option<MessageWriter> = None;
+    // A text message the engine just ended. Its status waits for the next event: the engine also
+    // ends the open message when the model stream fails, and then the message failed too.
+    let mut ended_text: Option<MessageWriter> = None;
     let mut action: Option<MessageWriter> = None;
     let mut names: std::collections::HashMap<String, String> = Default::default();
     let mut transcript = Transcript::default();
@@ -167,6 +177,11 @@ async fn drive(
             break;
         }
         transcript.observe(&ev);
+        if !matches!(ev, AguiEvent::RunError(_)) {
+            if let Some(t) = ended_text.take() {
+                t.finish(MessageStatus::Success);
+            }
+        }
         match ev {
             AguiEvent::TextMessageStart(s) => text = Some(writer.start_text_message(s.message_id, None, None)),
             AguiEvent::TextMessageContent(d) => {
@@ -174,11 +189,7 @@ async fn drive(
                     t.push(d.delta);
                 }
             }
-            AguiEvent::TextMessageEnd(_) => {
-                if let Some(t) = text.take() {
-                    t.finish(MessageStatus::Success);
-                }
-            }
+            AguiEvent::TextMessageEnd(_) => ended_text = text.take(),
             AguiEvent::ToolCallStart(s) => {
                 names.insert(s.tool_call_id.clone(), s.tool_call_name.clone());
                 action = Some(writer.start_action_execution(s.tool_call_id, s.tool_call_name, s.parent_message_id, None));
@@ -226,6 +237,7 @@ async fn drive(
             hooks.after_request(&thread_id, run_id.as_deref(), &input, transcript.into_messages());
         }
         Some(Err((message, code))) => {
+            fail_open(ended_text.take());
             fail_open(text.take());
             fail_open(action.take());
             let code = code.unwrap_or_else(|| "UNKNOWN".into());
@@ -234,6 +246,7 @@ async fn drive(
         }
         None => {
             // The client went away (or the run was cancelled): the upstream call is already dropped.
+            fail_open(ended_text.take());
             fail_open(text.take());
             fail_open(action.take());
             hooks.on_stop(json!({"threadId": thread_id, "runId": run_id, "url": url, "agentName": null, "lastMessage": null}));
