@@ -5,7 +5,6 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { MockGemini, startNodeHttpStack, connectClient, recordEvents, types, waitFor, newId } from './support/agui-harness.mjs';
 
-const HOST_BUG = 'src/binding.rs: the dispatch ThreadsafeFunction hands (kind, payload) to lib/native.js as ONE array argument, so every JS hook call fails with "no handler for \'<kind>,<payload>\'"';
 
 let stack;
 const before_ = [];
@@ -47,7 +46,7 @@ test('with onBeforeRequest set, the client still connects (info is not a 500)', 
   assert.deepEqual(errors, []);
 });
 
-test('with onBeforeRequest set, a run is answered and the hook sees the run', { todo: HOST_BUG }, async () => {
+test('with onBeforeRequest set, a run is answered and the hook sees the run', async () => {
   const { core, agent, errors } = await connectClient(stack.url);
   stack.mock.queue = []; // nothing left over from another test
   stack.mock.enqueue(MockGemini.text(['Still', ' works.']));
@@ -63,7 +62,7 @@ test('with onBeforeRequest set, a run is answered and the hook sees the run', { 
   await waitFor(() => after_.find((a) => a.threadId === agent.threadId), { timeoutMs: 2000, what: 'onAfterRequest' });
 });
 
-test('a server action runs on the server; the client only sees its call and result', { todo: HOST_BUG }, async () => {
+test('a server action runs on the server; the client only sees its call and result', async () => {
   const { core, agent, errors } = await connectClient(stack.url);
   stack.mock.queue = [];
   stack.mock.enqueue(MockGemini.functionCalls([{ name: 'getWeather', args: { city: 'Paris' } }]));

@@ -35,9 +35,7 @@ const cases = [
   ['empty body → 400 invalid JSON', envelope(''), 400, invalid('Invalid JSON payload')],
   ['JSON null → 500 (1.75 quirk)', envelope('null'), 500, { error: 'internal_error' }],
   ['missing method → 400', envelope({ params: {} }), 400, invalid('Missing method field')],
-  ['JSON array → 400 missing method', envelope('[]'), 400, invalid('Missing method field'), {
-    todo: 'src/runtime.rs detect_protocol: a JSON array body is taken for a GraphQL batch, so `[]` gets a GraphQL answer instead of the AG-UI 400 "Missing method field"',
-  }],
+  ['JSON array → 400 missing method', envelope('[]'), 400, invalid('Missing method field')],
   ['unsupported method → 400', envelope({ method: 'agent/explode' }), 400, invalid("Unsupported method 'agent/explode'")],
   ['REST-style method name → 400', envelope({ method: 'threads/list' }), 400, invalid("Unsupported method 'threads/list'")],
   ['agent/run without params → 400 agentId', envelope({ method: 'agent/run', body: runInput() }), 400, invalid("Missing or invalid parameter 'agentId'")],

@@ -1,10 +1,59 @@
 // Loads the native addon and builds the single dispatcher through which Rust calls user code.
 'use strict';
 
+const fs = require('node:fs');
+const path = require('node:path');
+const { createRequire } = require('node:module');
+
+const PACKAGE_NAME = 'copilot-runtime-rs';
+
 let binding;
 function native() {
-  if (!binding) binding = require('../binding.js');
+  if (!binding) binding = loadBinding();
   return binding;
+}
+
+/**
+ * Load `binding.js` (and through it the `.node` file) with Node's own `require`, made by
+ * `createRequire` from a path computed at run time, so that a bundler never follows it: Next.js
+ * (Turbopack and webpack) bundles server code, and a native addon cannot be bundled. When this file
+ * runs from the package itself, `binding.js` is next to it; when a bundler copied this file into its
+ * output, the package is found by name from the app's directory, under the name the app installed
+ * it as (`@copilotkit/runtime`, or `copilot-runtime-rs`).
+ */
+function loadBinding() {
+  const tried = [];
+  for (const root of packageRoots()) {
+    const file = path.join(root, 'binding.js');
+    if (tried.includes(file)) continue;
+    tried.push(file);
+    if (isOurPackage(root) && fs.existsSync(file)) return createRequire(file)(file);
+  }
+  throw new Error(
+    `${PACKAGE_NAME}: cannot find the native addon's loader (binding.js); looked in ${tried.join(', ') || 'no place'}`,
+  );
+}
+
+function packageRoots() {
+  const roots = [];
+  if (typeof __dirname === 'string' && path.isAbsolute(__dirname)) roots.push(path.resolve(__dirname, '..'));
+  const from = createRequire(path.join(process.cwd(), 'noop.js'));
+  for (const name of ['@copilotkit/runtime', PACKAGE_NAME]) {
+    try {
+      roots.push(path.dirname(from.resolve(`${name}/package.json`)));
+    } catch {
+      /* not installed under that name */
+    }
+  }
+  return roots;
+}
+
+function isOurPackage(root) {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).name === PACKAGE_NAME;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -12,7 +61,9 @@ function native() {
  * The dispatcher never throws and never rejects: a failing hook answers `{"error": message}`.
  */
 function makeDispatch(hooks) {
-  return async function dispatch(kind, payloadJson) {
+  return async function dispatch(kindOrArgs, maybePayload) {
+    // napi delivers the (kind, payload) tuple as one array argument.
+    const [kind, payloadJson] = Array.isArray(kindOrArgs) ? kindOrArgs : [kindOrArgs, maybePayload];
     try {
       const hook = hooks[kind];
       if (typeof hook !== 'function') return JSON.stringify({ error: `no handler for '${kind}'` });

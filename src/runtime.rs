@@ -148,7 +148,8 @@ pub fn detect_protocol(req: &HttpRequest) -> Protocol {
         "POST" => {
             let body = req.body.trim_ascii_start();
             if body.first() == Some(&b'[') {
-                return Protocol::Graphql;
+                // A GraphQL batch, or an AG-UI client's mistake ("Missing method field").
+                return if headers_say_graphql { Protocol::Graphql } else { Protocol::Agui };
             }
             match serde_json::from_slice::<Probe>(&req.body) {
                 Ok(p) if p.method.is_some() => Protocol::Agui,
@@ -215,7 +216,8 @@ impl Runtime {
             Protocol::Graphql => self.handle_graphql(req, cancel).await,
         };
         // Rejected requests reach `onError` too (the JS runtime only reports upstream failures).
-        if resp.status >= 400 && method != "OPTIONS" {
+        // 404/405 are routing answers (the AG-UI client probes `GET {url}/info` on every page load).
+        if resp.status >= 400 && !matches!(resp.status, 404 | 405) && method != "OPTIONS" {
             if let crate::http::Body::Full(b) = &resp.body {
                 crate::hooks::report_error(&self.shared.host, self.shared.config.capabilities, crate::hooks::protocol_error_event(&method, &url, resp.status, b));
             }
