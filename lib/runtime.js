@@ -63,6 +63,30 @@ class EmptyAdapter {
 
 let adapterCounter = 0;
 
+function hasAgents(agents) {
+  if (!agents) return false;
+  if (typeof agents === 'function' || typeof agents.then === 'function') return true;
+  return typeof agents === 'object' && Object.keys(agents).length > 0;
+}
+
+function ownerOf(obj, key) {
+  for (let p = Object.getPrototypeOf(obj); p; p = Object.getPrototypeOf(p)) {
+    if (Object.prototype.hasOwnProperty.call(p, key)) return p;
+  }
+  return null;
+}
+
+/**
+ * An `@ag-ui/client` `HttpAgent` whose `run` is HttpAgent's own (not a subclass that runs
+ * differently): Rust POSTs the run input to its URL and reads the events itself. Recognised by
+ * shape, since bundlers rename classes.
+ */
+function isPlainHttpAgent(agent) {
+  if (!agent || typeof agent !== 'object' || typeof agent.url !== 'string' || typeof agent.requestInit !== 'function') return false;
+  const runOwner = ownerOf(agent, 'run');
+  return runOwner !== null && runOwner === ownerOf(agent, 'requestInit');
+}
+
 class CopilotRuntime {
   constructor(params = {}) {
     this.params = params ?? {};
@@ -144,6 +168,7 @@ class CopilotRuntime {
       afterRequest: typeof mw.onAfterRequest === 'function',
       onError: typeof this.onError === 'function',
       onStopGeneration: typeof this.params.onStopGeneration === 'function',
+      agents: hasAgents(this.params.agents),
     };
   }
 
@@ -161,7 +186,60 @@ class CopilotRuntime {
       return actions;
     };
     const mw = () => this.middleware ?? {};
+    // Live JS agent runs: runKey → subscription.
+    const running = new Map();
+    const resolveAgents = async (p) => {
+      let a = this.params.agents;
+      if (typeof a === 'function') {
+        const headers = new Headers();
+        for (const [k, v] of p?.headers ?? []) headers.append(k, v);
+        a = a({ request: new Request(p?.url && /^https?:/.test(p.url) ? p.url : 'http://localhost/', { headers }) });
+      }
+      a = await a;
+      return a && typeof a === 'object' ? a : {};
+    };
     return {
+      'agents.list': async (p) => Object.entries(await resolveAgents(p)).map(([id, agent]) => ({
+        id,
+        name: id,
+        description: agent?.description ?? '',
+        className: isPlainHttpAgent(agent) ? 'HttpAgent' : agent?.constructor?.name ?? 'Agent',
+        http: isPlainHttpAgent(agent) ? { url: agent.url, headers: { ...(agent.headers ?? {}) } } : null,
+      })),
+      'agents.run': async ({ runKey, agentId, input, headers }) => {
+        const agents = await resolveAgents({ headers });
+        const original = agents[agentId];
+        if (!original) throw new Error(`Agent '${agentId}' does not exist`);
+        const agent = typeof original.clone === 'function' ? original.clone() : original;
+        if (agent.agentId === undefined) agent.agentId = agentId;
+        agent.threadId = input.threadId;
+        agent.messages = input.messages ?? [];
+        agent.state = input.state ?? {};
+        const { pushAgentEvents, endAgentRun } = native();
+        const source = typeof agent.run === 'function' ? agent.run(input) : null;
+        if (!source || typeof source.subscribe !== 'function') throw new Error(`Agent '${agentId}' has no run(input) returning an Observable`);
+        let ended = false;
+        const end = (error) => {
+          if (ended) return;
+          ended = true;
+          running.delete(runKey);
+          endAgentRun(runKey, error);
+        };
+        const sub = source.subscribe({
+          next: (event) => {
+            if (!ended) pushAgentEvents(runKey, JSON.stringify(event));
+          },
+          error: (err) => end(err instanceof Error ? err.message : String(err ?? 'agent failed')),
+          complete: () => end(null),
+        });
+        if (!ended) running.set(runKey, sub);
+        return null;
+      },
+      'agents.cancel': async ({ runKey }) => {
+        const sub = running.get(runKey);
+        running.delete(runKey);
+        if (sub && typeof sub.unsubscribe === 'function') sub.unsubscribe();
+      },
       'actions.list': async (p) => (await resolveActions(p)).map((a) => ({
         name: a.name,
         description: a.description ?? '',

@@ -115,6 +115,18 @@ struct RequestState {
     body: Option<BoxStream<'static, Bytes>>,
 }
 
+/// Events of a JS agent run (a JSON array, or one event), pushed by the shim as the agent emits them.
+#[napi]
+pub fn push_agent_events(run_key: String, events_json: String) -> Result<()> {
+    crate::agents::push_events(&run_key, &events_json).map_err(|e| Error::new(Status::InvalidArg, e))
+}
+
+/// The JS agent run ended; `error` when it failed.
+#[napi]
+pub fn end_agent_run(run_key: String, error: Option<String>) {
+    crate::agents::end_run(&run_key, error);
+}
+
 #[napi(object)]
 pub struct ResponseHead {
     pub status: u32,

@@ -22,6 +22,8 @@ pub struct Capabilities {
     pub after_request: bool,
     pub on_error: bool,
     pub on_stop_generation: bool,
+    /// `agents` is configured (a record, a promise of one, or a function of the request).
+    pub agents: bool,
 }
 
 /// The callbacks of one request.

@@ -5,6 +5,7 @@
 //! `binding` module that converts types for napi and holds the JavaScript callbacks.
 
 pub mod actions;
+pub mod agents;
 pub mod agui;
 pub mod engine;
 pub mod gemini;

@@ -294,10 +294,32 @@ struct BuiltInProvider {
     shared: Arc<Shared>,
 }
 
+impl BuiltInProvider {
+    /// The user's agents, described by the shim (`None` when `agents` is not configured).
+    async fn user_agents(&self, headers: &[(String, String)]) -> Result<Option<Vec<crate::agents::AgentDescriptor>>, String> {
+        if !self.shared.config.capabilities.agents {
+            return Ok(None);
+        }
+        let url = request_url(headers, self.shared.config.base_path.as_deref().unwrap_or("/"));
+        let list = self
+            .shared
+            .host
+            .call("agents.list", json!({"url": url, "headers": crate::agents::forwardable_headers(headers)}))
+            .await
+            .map_err(|e| format!("agents could not be resolved: {e}"))?;
+        let agents: Vec<crate::agents::AgentDescriptor> = serde_json::from_value(list).map_err(|e| format!("agents could not be resolved: {e}"))?;
+        // An empty record means "no agents configured": the built-in agent serves `default`.
+        Ok((!agents.is_empty()).then_some(agents))
+    }
+}
+
 impl AgentProvider for BuiltInProvider {
     fn agents(&self) -> BoxFuture<'_, Result<Vec<AgentInfo>, String>> {
         let has_default = self.shared.gemini.is_some();
         Box::pin(async move {
+            if let Some(agents) = self.user_agents(&[]).await? {
+                return Ok(agents.iter().map(|a| a.info()).collect());
+            }
             Ok(if has_default {
                 vec![AgentInfo {
                     id: "default".into(),
@@ -313,6 +335,38 @@ impl AgentProvider for BuiltInProvider {
     }
 
     fn run(&self, ctx: RunContext) -> BoxStream<'static, AguiEvent> {
+        if self.shared.config.capabilities.agents {
+            let provider = BuiltInProvider { shared: self.shared.clone() };
+            return async_stream::stream! {
+                let agents = tokio::select! {
+                    a = provider.user_agents(&ctx.headers) => a,
+                    _ = ctx.cancel.cancelled() => return,
+                };
+                let agent = match agents {
+                    Ok(Some(list)) => list.into_iter().find(|a| a.id == ctx.agent_id),
+                    Ok(None) => None,
+                    Err(e) => {
+                        yield AguiEvent::Fault(e);
+                        return;
+                    }
+                };
+                let mut inner = match agent {
+                    Some(crate::agents::AgentDescriptor { http: Some(spec), .. }) => crate::agents::run_http_agent(spec, ctx),
+                    Some(_) => crate::agents::run_js_agent(provider.shared.host.clone(), ctx, Value::Null),
+                    None => provider.run_builtin(ctx),
+                };
+                while let Some(ev) = inner.next().await {
+                    yield ev;
+                }
+            }
+            .boxed();
+        }
+        self.run_builtin(ctx)
+    }
+}
+
+impl BuiltInProvider {
+    fn run_builtin(&self, ctx: RunContext) -> BoxStream<'static, AguiEvent> {
         let shared = self.shared.clone();
         let Some(client) = shared.gemini.clone() else {
             return futures_util::stream::iter([AguiEvent::Fault("No service adapter configured for the default agent".into())]).boxed();
