@@ -6,8 +6,9 @@
 // 1.10.6 encodes them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import {
-  MockGemini, startStack, recorder, sleep, waitFor, aguiClient, aguiRun, runErrorOf, toolNames, functionResponses,
+  MockGemini, startStack, recorder, sleep, waitFor, aguiClient, aguiRun, runErrorOf, toolNames, declaredTools, functionResponses,
   gqlClient, chatInput, userMessage, gqlRun, outputs, SUCCESS,
 } from './support/callbacks-harness.mjs';
 
@@ -235,4 +236,40 @@ test('AG-UI and GraphQL: handler results are encoded as 1.10.6 does (string as i
   assert.deepEqual(r.final.status, SUCCESS);
   const gql = Object.fromEntries(outputs(r.final, 'ResultMessageOutput').map((m) => [m.actionName, m.result]));
   assert.deepEqual(gql, expected);
+});
+
+// -------------------------------------------------------------------------------------------
+// What Gemini is offered for the user's action definitions
+
+test('AG-UI and GraphQL: server action parameters are offered as 1.10.6 actionParametersToJsonSchema builds them; available:"disabled" is not offered', async (t) => {
+  const shared = createRequire(import.meta.url)('@copilotkit/shared');
+  const params = [
+    { name: 'city', type: 'string', description: 'The city', required: true },
+    { name: 'unit', type: 'string', enum: ['C', 'F'] },
+    { name: 'days', type: 'number', required: false },
+    { name: 'tags', type: 'string[]', description: 'Tags' },
+    { name: 'where', type: 'object', attributes: [{ name: 'lat', type: 'number' }, { name: 'lng', type: 'number', required: false }] },
+    { name: 'stops', type: 'object[]', attributes: [{ name: 'name', type: 'string' }] },
+    { name: 'flag', type: 'boolean' },
+  ];
+  const stack = await startStack({
+    actions: [
+      { name: 'rich', description: 'Every parameter kind', parameters: params, handler: async () => 'ok' },
+      { name: 'hidden', description: 'Switched off', available: 'disabled', parameters: [], handler: async () => 'never' },
+      { name: 'bare', handler: async () => 'ok' },
+    ],
+  });
+  t.after(() => stack.close());
+  stack.mock.enqueue(MockGemini.text(['one']), MockGemini.text(['two']));
+  const c = await aguiClient(stack.url);
+  await aguiRun(c, 'hi');
+  const { client } = gqlClient(stack.url);
+  await gqlRun(client, chatInput({ messages: [userMessage('hi')] }));
+  for (const req of stack.mock.requests) {
+    assert.deepEqual(toolNames(req.body).sort(), ['bare', 'rich']);
+    const decls = Object.fromEntries(declaredTools(req.body).map((d) => [d.name, d]));
+    assert.equal(decls.rich.description, 'Every parameter kind');
+    assert.deepEqual(decls.rich.parameters ?? decls.rich.parametersJsonSchema, JSON.parse(JSON.stringify(shared.actionParametersToJsonSchema(params))));
+    assert.equal(decls.bare.description ?? '', '', 'description defaults to ""');
+  }
 });
