@@ -84,9 +84,8 @@ test('GraphQL: an upstream 500 → one structured onError event (type, timestamp
   assert.equal(ev.context.request.url, PAGE_URL);
 });
 
-const HANDLER_EVENT_THREAD = 'src/hooks.rs handler_error_event(): the onError event for a throwing server action has no context.threadId / context.runId (RequestHooks does not carry the thread and run, so ToolExecutor::execute cannot put them in); 1.10.6 and the other onError events carry them';
 
-test('AG-UI: a throwing handler → structured onError event with the run\'s threadId', { todo: HANDLER_EVENT_THREAD }, async (t) => {
+test('AG-UI: a throwing handler → structured onError event with the run\'s threadId', async (t) => {
   const rec = recorder();
   const stack = await startStack({ actions: [exploding], onError: rec.options.onError });
   t.after(() => stack.close());
@@ -100,7 +99,7 @@ test('AG-UI: a throwing handler → structured onError event with the run\'s thr
   assertErrorEvent(ev, { threadId: c.agent.threadId, message: /the weather station is on fire/ });
 });
 
-test('GraphQL: a throwing handler → structured onError event with the request\'s threadId', { todo: HANDLER_EVENT_THREAD }, async (t) => {
+test('GraphQL: a throwing handler → structured onError event with the request\'s threadId', async (t) => {
   const rec = recorder();
   const stack = await startStack({ actions: [exploding], onError: rec.options.onError });
   t.after(() => stack.close());
@@ -342,9 +341,7 @@ test('GraphQL: the client aborts while a server action handler runs → onStopGe
   assert.equal(stop.threadId, 'thread-slow');
 });
 
-test('GraphQL: the client aborts while onBeforeRequest is pending → onStopGeneration (1.10.6 listens for the abort before anything else, spec §5.2.1)', {
-  todo: 'src/gql_resolvers.rs generate_copilot_response: onStopGeneration is only called from drive() (outcome None); a client that goes away before drive() is spawned — while actions() or onBeforeRequest is pending — drops the resolver future and nobody calls hooks.on_stop()',
-}, async (t) => {
+test('GraphQL: the client aborts while onBeforeRequest is pending → onStopGeneration (1.10.6 listens for the abort before anything else, spec §5.2.1)', async (t) => {
   const rec = recorder();
   const stack = await startStack({ ...rec.options, middleware: { onBeforeRequest: () => sleep(300) } });
   t.after(() => stack.close());

@@ -237,9 +237,7 @@ test('GraphQL: without a public API key there is no copilotCloudPublicApiKey pro
   assert.deepEqual(rec.before[0].properties, { userId: 'u-9' });
 });
 
-test('GraphQL: inputMessages keep the createdAt the client sent (1.10.6 passes the request\'s message dates through)', {
-  todo: 'src/hooks.rs legacy_messages(): every message handed to middleware gets createdAt = now_iso() because model::Message carries no date; for GraphQL requests the client sends MessageInput.createdAt and 1.10.6 passes it through (capture c-server-action/hooks.jsonl: request 2 shows the user message with its original createdAt)',
-}, async (t) => {
+test('GraphQL: inputMessages keep the createdAt the client sent (1.10.6 passes the request\'s message dates through)', async (t) => {
   const rec = recorder();
   const stack = await startStack({ middleware: rec.options.middleware });
   t.after(() => stack.close());

@@ -249,3 +249,153 @@ fn without_url(e: &reqwest::Error) -> String {
     }
     s
 }
+
+/// A model message as AG-UI message JSON (what agents receive in `RunAgentInput.messages`).
+pub fn agui_message_json(m: &crate::model::Message) -> Option<Value> {
+    use crate::model::{Message, UserPart};
+    Some(match m {
+        Message::User { id, parts } => {
+            let only_text = parts.iter().all(|p| matches!(p, UserPart::Text(_)));
+            if only_text {
+                let text: String = parts.iter().map(|p| if let UserPart::Text(t) = p { t.as_str() } else { "" }).collect();
+                json!({"id": id, "role": "user", "content": text})
+            } else {
+                let content: Vec<Value> = parts
+                    .iter()
+                    .map(|p| match p {
+                        UserPart::Text(t) => json!({"type": "text", "text": t}),
+                        UserPart::Data { mime_type, data } => json!({"type": "binary", "mimeType": mime_type, "data": data}),
+                        UserPart::Url { mime_type, url } => json!({"type": "binary", "mimeType": mime_type.clone().unwrap_or_default(), "url": url}),
+                    })
+                    .collect();
+                json!({"id": id, "role": "user", "content": content})
+            }
+        }
+        Message::Assistant { id, content, tool_calls } => {
+            let mut v = json!({"id": id, "role": "assistant"});
+            if let Some(c) = content {
+                v["content"] = Value::String(c.clone());
+            }
+            if !tool_calls.is_empty() {
+                v["toolCalls"] = serde_json::to_value(tool_calls).unwrap_or(Value::Null);
+            }
+            v
+        }
+        Message::Tool { id, tool_call_id, content, error } => {
+            let mut v = json!({"id": id, "role": "tool", "toolCallId": tool_call_id, "content": content});
+            if let Some(e) = error {
+                v["error"] = Value::String(e.clone());
+            }
+            v
+        }
+        Message::System { id, content } => json!({"id": id, "role": "system", "content": content}),
+        Message::Developer { id, content } => json!({"id": id, "role": "developer", "content": content}),
+        Message::Other { .. } => return None,
+    })
+}
+
+/// Apply RFC 6902 `add` / `replace` / `remove` operations to a state value (others are ignored).
+pub fn apply_patch(state: &mut Value, ops: &[Value]) {
+    for op in ops {
+        let kind = op.get("op").and_then(Value::as_str).unwrap_or("");
+        let Some(path) = op.get("path").and_then(Value::as_str) else { continue };
+        let value = op.get("value").cloned().unwrap_or(Value::Null);
+        if path.is_empty() {
+            if matches!(kind, "add" | "replace") {
+                *state = value;
+            }
+            continue;
+        }
+        let (parent_path, last_raw) = match path.rfind('/') {
+            Some(i) => (&path[..i], &path[i + 1..]),
+            None => continue,
+        };
+        let last = last_raw.replace("~1", "/").replace("~0", "~");
+        let Some(target) = state.pointer_mut(parent_path) else { continue };
+        match (target, kind) {
+            (Value::Object(m), "add" | "replace") => {
+                m.insert(last, value);
+            }
+            (Value::Object(m), "remove") => {
+                m.remove(last.as_str());
+            }
+            (Value::Array(a), "add") => {
+                if last == "-" {
+                    a.push(value);
+                } else if let Ok(i) = last.parse::<usize>() {
+                    if i <= a.len() {
+                        a.insert(i, value);
+                    }
+                }
+            }
+            (Value::Array(a), "replace") => {
+                if let Some(slot) = last.parse::<usize>().ok().and_then(|i| a.get_mut(i)) {
+                    *slot = value;
+                }
+            }
+            (Value::Array(a), "remove") => {
+                if let Ok(i) = last.parse::<usize>() {
+                    if i < a.len() {
+                        a.remove(i);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patches_objects_and_arrays() {
+        let mut s = json!({"count": 1, "items": ["a"]});
+        apply_patch(&mut s, &[
+            json!({"op": "replace", "path": "/count", "value": 2}),
+            json!({"op": "add", "path": "/items/-", "value": "b"}),
+            json!({"op": "add", "path": "/new", "value": {"x": 1}}),
+            json!({"op": "remove", "path": "/items/0"}),
+            json!({"op": "add", "path": "/missing/deep", "value": 1}),
+        ]);
+        assert_eq!(s, json!({"count": 2, "items": ["b"], "new": {"x": 1}}));
+    }
+
+    #[test]
+    fn forwards_only_authorization_and_x_headers() {
+        let h = vec![
+            ("authorization".to_string(), "Bearer t".to_string()),
+            ("x-tenant".to_string(), "a".to_string()),
+            ("x-forwarded-for".to_string(), "1.2.3.4".to_string()),
+            ("x-copilotcloud-public-api-key".to_string(), "k".to_string()),
+            ("cookie".to_string(), "s=1".to_string()),
+        ];
+        let f = forwardable_headers(&h);
+        assert_eq!(f.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), ["authorization", "x-tenant"]);
+    }
+}
+
+/// An agent's raw events made well-formed (chunks expanded, sequencing verified, closers and a
+/// terminal event added) by the same pipeline the AG-UI endpoint uses.
+pub fn normalized(thread_id: String, run_id: String, mut raw: BoxStream<'static, AguiEvent>) -> BoxStream<'static, AguiEvent> {
+    use crate::agui::pipeline::{Ending, RunPipeline};
+    async_stream::stream! {
+        let mut pipeline = RunPipeline::new(thread_id, run_id, None);
+        let mut out = Vec::new();
+        while let Some(ev) = raw.next().await {
+            let done = pipeline.push(ev, &mut out);
+            for e in out.drain(..) {
+                yield e;
+            }
+            if done {
+                return;
+            }
+        }
+        pipeline.finish(Ending::Ended, &mut out);
+        for e in out.drain(..) {
+            yield e;
+        }
+    }
+    .boxed()
+}

@@ -34,11 +34,36 @@ pub struct RequestHooks {
     pub request_id: String,
     pub properties: Value,
     pub url: String,
+    /// The run's ids, for the `onError` events of failing handlers.
+    pub thread_id: Option<String>,
+    pub run_id: Option<String>,
+    /// `createdAt` the client sent per message id (GraphQL), passed through to middleware.
+    pub created_at: Arc<std::collections::HashMap<String, String>>,
 }
 
 impl RequestHooks {
     pub fn new(host: Arc<dyn Host>, caps: Capabilities, properties: Value, url: String) -> Self {
-        RequestHooks { host, caps, request_id: uuid::Uuid::new_v4().to_string(), properties, url }
+        RequestHooks {
+            host,
+            caps,
+            request_id: uuid::Uuid::new_v4().to_string(),
+            properties,
+            url,
+            thread_id: None,
+            run_id: None,
+            created_at: Default::default(),
+        }
+    }
+
+    pub fn with_ids(mut self, thread_id: &str, run_id: Option<&str>) -> Self {
+        self.thread_id = Some(thread_id.to_string());
+        self.run_id = run_id.map(str::to_string);
+        self
+    }
+
+    /// A guard that closes this request's hooks when dropped (see [`RunGuard`]).
+    pub fn guard(&self, stop_payload: Value) -> RunGuard {
+        RunGuard { hooks: self.clone(), stop_payload, finished: false }
     }
 
     /// The server-side actions for this request, as tools (CopilotKit parameters → JSON Schema).
@@ -73,7 +98,7 @@ impl RequestHooks {
         self.host
             .call(
                 "middleware.before",
-                json!({"threadId": thread_id, "runId": run_id, "inputMessages": legacy_messages(input), "properties": self.properties, "url": self.url}),
+                json!({"threadId": thread_id, "runId": run_id, "inputMessages": legacy_messages(input, &self.created_at), "properties": self.properties, "url": self.url}),
             )
             .await
             .map(|_| ())
@@ -84,7 +109,7 @@ impl RequestHooks {
         if !self.caps.after_request {
             return;
         }
-        let payload = json!({"threadId": thread_id, "runId": run_id, "inputMessages": legacy_messages(input), "outputMessages": output, "properties": self.properties, "url": self.url});
+        let payload = json!({"threadId": thread_id, "runId": run_id, "inputMessages": legacy_messages(input, &self.created_at), "outputMessages": output, "properties": self.properties, "url": self.url});
         let host = self.host.clone();
         spawn_detached(async move {
             if let Err(e) = host.call("middleware.after", payload).await {
@@ -167,6 +192,8 @@ impl ToolExecutor for RequestHooks {
         let caps = self.caps;
         let url = self.url.clone();
         let name = name.to_string();
+        let thread_id = self.thread_id.clone();
+        let run_id = self.run_id.clone();
         let payload = json!({"requestId": self.request_id, "name": name, "arguments": arguments, "properties": self.properties, "url": self.url});
         Box::pin(async move {
             match host.call("actions.execute", payload).await {
@@ -178,7 +205,7 @@ impl ToolExecutor for RequestHooks {
                     }
                 }
                 Err(e) => {
-                    report_error(&host, caps, handler_error_event(&name, &url, &e.message));
+                    report_error(&host, caps, handler_error_event(&name, &url, &e.message, thread_id.as_deref(), run_id.as_deref()));
                     Err(e.message)
                 }
             }
@@ -191,11 +218,11 @@ fn now_ms() -> u64 {
 }
 
 /// The `onError` event for a server-side action whose handler threw.
-fn handler_error_event(action: &str, url: &str, message: &str) -> Value {
+fn handler_error_event(action: &str, url: &str, message: &str, thread_id: Option<&str>, run_id: Option<&str>) -> Value {
     json!({
         "type": "error",
         "timestamp": now_ms(),
-        "context": {"source": "runtime", "request": {"operation": "action.execute", "method": "POST", "url": url, "startTime": now_ms()}, "action": {"name": action}},
+        "context": {"threadId": thread_id, "runId": run_id, "source": "runtime", "request": {"operation": "action.execute", "method": "POST", "url": url, "startTime": now_ms()}, "action": {"name": action}},
         "error": {"name": "Error", "message": message, "code": "HANDLER_ERROR"}
     })
 }
@@ -246,8 +273,9 @@ pub fn iso_from_millis(ms: i64) -> String {
 
 /// The 1.10.6 message objects (`TextMessage`, `ActionExecutionMessage`, …) that middleware sees,
 /// as JSON the shim turns back into classes.
-pub fn legacy_messages(messages: &[Message]) -> Vec<Value> {
-    let now = now_iso();
+pub fn legacy_messages(messages: &[Message], created_at: &std::collections::HashMap<String, String>) -> Vec<Value> {
+    let now_default = now_iso();
+    let when = |id: &str| created_at.get(id).cloned().unwrap_or_else(|| now_default.clone());
     let mut out = Vec::new();
     for m in messages {
         match m {
@@ -256,21 +284,21 @@ pub fn legacy_messages(messages: &[Message]) -> Vec<Value> {
                 for p in parts {
                     match p {
                         UserPart::Text(t) => text.push_str(t),
-                        UserPart::Data { mime_type, data } => out.push(json!({"type": "ImageMessage", "id": id, "createdAt": now, "format": mime_type.trim_start_matches("image/"), "bytes": data, "role": "user"})),
+                        UserPart::Data { mime_type, data } => out.push(json!({"type": "ImageMessage", "id": id, "createdAt": when(id), "format": mime_type.trim_start_matches("image/"), "bytes": data, "role": "user"})),
                         UserPart::Url { .. } => {}
                     }
                 }
                 if !text.is_empty() || parts.is_empty() {
-                    out.push(json!({"type": "TextMessage", "id": id, "createdAt": now, "role": "user", "content": text}));
+                    out.push(json!({"type": "TextMessage", "id": id, "createdAt": when(id), "role": "user", "content": text}));
                 }
             }
             Message::Assistant { id, content, tool_calls } => {
                 if let Some(c) = content.as_ref().filter(|c| !c.is_empty()) {
-                    out.push(json!({"type": "TextMessage", "id": id, "createdAt": now, "role": "assistant", "content": c}));
+                    out.push(json!({"type": "TextMessage", "id": id, "createdAt": when(id), "role": "assistant", "content": c}));
                 }
                 for tc in tool_calls {
                     let args: Value = serde_json::from_str(&tc.function.arguments).unwrap_or_else(|_| json!({}));
-                    out.push(json!({"type": "ActionExecutionMessage", "id": tc.id, "createdAt": now, "name": tc.function.name, "arguments": args, "parentMessageId": id}));
+                    out.push(json!({"type": "ActionExecutionMessage", "id": tc.id, "createdAt": when(&tc.id), "name": tc.function.name, "arguments": args, "parentMessageId": id}));
                 }
             }
             Message::Tool { id, tool_call_id, content, .. } => {
@@ -281,11 +309,11 @@ pub fn legacy_messages(messages: &[Message]) -> Vec<Value> {
                         _ => None,
                     })
                     .unwrap_or_default();
-                out.push(json!({"type": "ResultMessage", "id": id, "createdAt": now, "actionExecutionId": tool_call_id, "actionName": name, "result": content}));
+                out.push(json!({"type": "ResultMessage", "id": id, "createdAt": when(id), "actionExecutionId": tool_call_id, "actionName": name, "result": content}));
             }
             Message::System { id, content } | Message::Developer { id, content } => {
                 let role = if matches!(m, Message::System { .. }) { "system" } else { "developer" };
-                out.push(json!({"type": "TextMessage", "id": id, "createdAt": now, "role": role, "content": content}));
+                out.push(json!({"type": "TextMessage", "id": id, "createdAt": when(id), "role": role, "content": content}));
             }
             Message::Other { .. } => {}
         }

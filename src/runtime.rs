@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 use crate::agui::{self, AgentInfo, AgentProvider, AguiContext, AguiEvent, CorsConfig, CorsOrigin, InMemoryThreadStore, RunContext, StoreLimits, ThreadStore};
 use crate::engine::{self, EngineRun, ServerTools};
 use crate::gemini::{GeminiClient, GeminiConfig};
-use crate::hooks::{Capabilities, RequestHooks, RunGuard, Transcript};
+use crate::hooks::{Capabilities, RequestHooks, Transcript};
 use crate::host::Host;
 use crate::http::{HttpRequest, HttpResponse};
 
@@ -289,20 +289,14 @@ pub fn merge_properties(server: Option<&Value>, client: Option<&Value>) -> Value
     Value::Object(out)
 }
 
-/// The built-in agent (`default`) of AG-UI clients.
-struct BuiltInProvider {
-    shared: Arc<Shared>,
-}
-
-impl BuiltInProvider {
+impl Shared {
     /// The user's agents, described by the shim (`None` when `agents` is not configured).
-    async fn user_agents(&self, headers: &[(String, String)]) -> Result<Option<Vec<crate::agents::AgentDescriptor>>, String> {
-        if !self.shared.config.capabilities.agents {
+    pub async fn user_agents(&self, headers: &[(String, String)]) -> Result<Option<Vec<crate::agents::AgentDescriptor>>, String> {
+        if !self.config.capabilities.agents {
             return Ok(None);
         }
-        let url = request_url(headers, self.shared.config.base_path.as_deref().unwrap_or("/"));
+        let url = request_url(headers, self.config.base_path.as_deref().unwrap_or("/"));
         let list = self
-            .shared
             .host
             .call("agents.list", json!({"url": url, "headers": crate::agents::forwardable_headers(headers)}))
             .await
@@ -313,11 +307,16 @@ impl BuiltInProvider {
     }
 }
 
+/// The built-in agent (`default`) of AG-UI clients.
+struct BuiltInProvider {
+    shared: Arc<Shared>,
+}
+
 impl AgentProvider for BuiltInProvider {
     fn agents(&self) -> BoxFuture<'_, Result<Vec<AgentInfo>, String>> {
         let has_default = self.shared.gemini.is_some();
         Box::pin(async move {
-            if let Some(agents) = self.user_agents(&[]).await? {
+            if let Some(agents) = self.shared.user_agents(&[]).await? {
                 return Ok(agents.iter().map(|a| a.info()).collect());
             }
             Ok(if has_default {
@@ -339,7 +338,7 @@ impl AgentProvider for BuiltInProvider {
             let provider = BuiltInProvider { shared: self.shared.clone() };
             return async_stream::stream! {
                 let agents = tokio::select! {
-                    a = provider.user_agents(&ctx.headers) => a,
+                    a = provider.shared.user_agents(&ctx.headers) => a,
                     _ = ctx.cancel.cancelled() => return,
                 };
                 let agent = match agents {
@@ -375,7 +374,10 @@ impl BuiltInProvider {
             let input = ctx.input;
             let url = request_url(&ctx.headers, shared.config.base_path.as_deref().unwrap_or("/"));
             let properties = merge_properties(shared.config.properties.as_ref(), input.forwarded_props.as_ref());
-            let hooks = RequestHooks::new(shared.host.clone(), shared.config.capabilities, properties, url);
+            let hooks = RequestHooks::new(shared.host.clone(), shared.config.capabilities, properties, url).with_ids(&input.thread_id, Some(&input.run_id));
+            // From here on, however the run ends (even cancelled while a callback is pending),
+            // the guard reports a stop and releases the shim's per-request state.
+            let mut guard = hooks.guard(json!({"threadId": input.thread_id, "runId": input.run_id, "url": hooks.url, "agentName": ctx.agent_id}));
             let tools = tokio::select! {
                 t = hooks.server_tools() => t,
                 _ = ctx.cancel.cancelled() => return,
@@ -383,7 +385,7 @@ impl BuiltInProvider {
             let server_tools = match tools {
                 Ok(t) => t,
                 Err(e) => {
-                    hooks.done();
+                    guard.finished = true;
                     yield AguiEvent::run_error(format!("Server actions could not be resolved: {e}"), Some("ACTIONS_FAILED"));
                     return;
                 }
@@ -393,7 +395,7 @@ impl BuiltInProvider {
                 _ = ctx.cancel.cancelled() => return,
             };
             if let Err(e) = before {
-                hooks.done();
+                guard.finished = true;
                 yield AguiEvent::run_error(format!("Request rejected by onBeforeRequest: {e}"), Some("MIDDLEWARE_REJECTED"));
                 return;
             }
@@ -411,8 +413,6 @@ impl BuiltInProvider {
             };
             let mut transcript = Transcript::default();
             let mut events = engine::run(client, run, ctx.cancel.clone());
-            let stop_payload = json!({"threadId": input.thread_id, "runId": input.run_id, "url": hooks.url, "agentName": ctx.agent_id});
-            let mut guard = RunGuard { hooks: hooks.clone(), stop_payload, finished: false };
             while let Some(ev) = events.next().await {
                 transcript.observe(&ev);
                 guard.finished |= ev.is_terminal();

@@ -476,10 +476,10 @@ pub async fn handle_graphql_with_config(
             let body = encode_multipart(payload_stream(output.initial, output.subsequent));
             GraphqlHttpResponse {
                 status,
-                headers: r.common(vec![
-                    ("Connection".into(), "keep-alive".into()),
-                    ("Content-Type".into(), MULTIPART_CONTENT_TYPE.into()),
-                ]),
+                // No `Connection` header: it is hop-by-hop and the host's to set. Forcing
+                // `keep-alive` overrode a client's `Connection: close` in Node (its parser then
+                // rejects the next request on that socket) and is forbidden over HTTP/2.
+                headers: r.common(vec![("Content-Type".into(), MULTIPART_CONTENT_TYPE.into())]),
                 body: ResponseBody::Stream(cancellable(body, cancel)),
             }
         }
@@ -492,7 +492,6 @@ pub async fn handle_graphql_with_config(
                 status,
                 headers: r.common(vec![
                     ("Content-Type".into(), SSE_CONTENT_TYPE.into()),
-                    ("Connection".into(), "keep-alive".into()),
                     ("Cache-Control".into(), "no-cache".into()),
                     ("Content-Encoding".into(), "none".into()),
                 ]),

@@ -59,7 +59,8 @@ async fn graphql_multipart_bytes_equal_a_text_stream_capture() {
     let resp = handle_graphql(req, resolvers, CancellationToken::new()).await;
     assert_eq!(resp.status, 200);
     assert_eq!(resp.header("Content-Type"), expected.header("Content-Type"));
-    assert_eq!(resp.header("Connection"), Some("keep-alive"));
+    // yoga sends `Connection: keep-alive`; that is the host server's business (hop-by-hop).
+    assert_eq!(resp.header("Connection"), None);
     assert_eq!(resp.header("x-copilotkit-runtime-version"), Some("1.10.6"));
     let ResponseBody::Stream(mut body) = resp.body else {
         panic!("streamed body expected")
