@@ -3,7 +3,19 @@
 // answer yoga gives (status 200, `x-copilotkit-runtime-version: 1.10.6`).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startGraphqlStack, makeClient, chatInput, userMessage, runGenerate, MockGemini } from './support/graphql-harness.mjs';
+import {
+  startGraphqlStack,
+  makeClient,
+  chatInput,
+  userMessage,
+  runGenerate,
+  rawPost,
+  clientQuery,
+  parseMultipart,
+  frontendAction,
+  CLIENT_HEADERS,
+  MockGemini,
+} from './support/graphql-harness.mjs';
 
 
 let stack;
@@ -130,4 +142,91 @@ test('several requests on one server in parallel stream independently', async ()
     assert.equal(run.messages[0].content, 'answer same');
     assert.deepEqual(run.final.status, { code: 'Success', __typename: 'SuccessResponseStatus' });
   });
+});
+
+/** The client's mutation, hand-written (for the wire-level checks). */
+const mutationBody = (data) => ({ operationName: 'generateCopilotResponse', query: clientQuery('generateCopilotResponse'), variables: { data, properties: {} } });
+
+/**
+ * The invariants urql's merge needs (spec §6.4), checked on the raw multipart payloads: the
+ * initial payload first and with data; a message item before any chunk or status of it; list
+ * indices contiguous from 0; every message and the response get a status; hasNext:false last.
+ */
+function checkPayloads(payloads) {
+  assert.ok(payloads.length >= 2);
+  assert.ok(payloads[0].data?.generateCopilotResponse, 'initial payload carries data');
+  assert.equal(payloads[0].hasNext, true);
+  assert.deepEqual(payloads[0].data.generateCopilotResponse.messages, []);
+  assert.equal(payloads.at(-1).hasNext, false);
+  for (const p of payloads.slice(0, -1)) assert.equal(p.hasNext, true);
+  const messages = []; // index → { type, chunks, status }
+  let responseStatus = null;
+  for (const p of payloads.slice(1)) {
+    assert.equal(p.data, undefined, 'later payloads are incremental');
+    // Within one payload entries may come in any order; urql applies them all before rendering.
+    const entries = [...(p.incremental ?? [])].sort((a, b) => a.path.length - b.path.length);
+    for (const e of entries) {
+      const [root, field, index, list, at] = e.path;
+      assert.equal(root, 'generateCopilotResponse');
+      if (e.items && field === 'messages' && e.path.length === 3) {
+        assert.equal(index, messages.length, 'messages are appended in order');
+        for (const item of e.items) messages.push({ type: item.__typename, chunks: [], status: null, item });
+      } else if (e.items && (list === 'content' || list === 'arguments')) {
+        assert.ok(messages[index], `chunk for message ${index} after its item`);
+        assert.equal(at, messages[index].chunks.length, 'chunk indices are contiguous');
+        messages[index].chunks.push(...e.items);
+      } else if (e.data && e.path.length === 3) {
+        assert.ok(messages[index], `status for message ${index} after its item`);
+        messages[index].status = e.data.status;
+      } else if (e.data && e.path.length === 1) {
+        responseStatus = e.data.status;
+      } else {
+        assert.fail(`unexpected entry ${JSON.stringify(e)}`);
+      }
+    }
+  }
+  assert.ok(responseStatus, 'the response status was delivered');
+  for (const m of messages) assert.ok(m.status, `message ${m.type} got its status`);
+  return { messages, responseStatus };
+}
+
+test('on the wire: a text answer is a multipart stream urql can merge (spec §6.4)', async () => {
+  stack.mock.enqueue(MockGemini.text(['One', ' two', ' three'], { delayMs: 10 }));
+  const res = await rawPost(stack.url, mutationBody(chatInput({ messages: [userMessage('count')] })));
+  assert.equal(res.status, 200);
+  assert.equal(res.headers['content-type'], 'multipart/mixed; boundary="-"');
+  assert.equal(res.headers['x-copilotkit-runtime-version'], '1.10.6');
+  assert.ok(res.body.endsWith('\r\n-----\r\n'), 'closing boundary');
+  const { messages, responseStatus } = checkPayloads(parseMultipart(res.body));
+  assert.deepEqual(responseStatus, { code: 'Success', __typename: 'SuccessResponseStatus' });
+  assert.equal(messages.length, 1);
+  assert.deepEqual(messages[0].chunks, ['One', ' two', ' three']);
+  assert.deepEqual(messages[0].item.content, [], 'chunks are never inline in the message item');
+  assert.deepEqual(messages[0].status, { code: 'Success', __typename: 'SuccessMessageStatus' });
+});
+
+test('on the wire: a tool call is an action item, its argument chunks, then its Success status', async () => {
+  stack.mock.enqueue(MockGemini.functionCalls([{ name: 'setColor', args: { color: 'teal' } }]));
+  const setColor = frontendAction({ name: 'setColor', description: 'Set the color', parameters: [{ name: 'color', type: 'string' }] });
+  const res = await rawPost(stack.url, mutationBody(chatInput({ messages: [userMessage('teal please')], actions: [setColor] })));
+  assert.equal(res.status, 200);
+  const { messages } = checkPayloads(parseMultipart(res.body));
+  assert.equal(messages.length, 1);
+  assert.equal(messages[0].type, 'ActionExecutionMessageOutput');
+  assert.equal(messages[0].item.name, 'setColor');
+  assert.deepEqual(messages[0].item.arguments, []);
+  assert.deepEqual(JSON.parse(messages[0].chunks.join('')), { color: 'teal' });
+  assert.deepEqual(messages[0].status, { code: 'Success', __typename: 'SuccessMessageStatus' });
+});
+
+test('a client that asks for Connection: close gets it, and its keep-alive agent can send the next request', async () => {
+  // Node's global agent keeps sockets alive unless the response says close; a streamed answer
+  // that claimed keep-alive made Node's parser reject the next request on that socket (400).
+  for (let i = 0; i < 3; i++) {
+    stack.mock.enqueue(MockGemini.text([`answer ${i}`]));
+    const res = await rawPost(stack.url, mutationBody(chatInput({ messages: [userMessage(`q${i}`)] })), { headers: { ...CLIENT_HEADERS, connection: 'close' } });
+    assert.equal(res.status, 200, `request ${i}`);
+    assert.equal(res.headers.connection, 'close');
+    assert.deepEqual(checkPayloads(parseMultipart(res.body)).messages[0].chunks, [`answer ${i}`]);
+  }
 });
