@@ -49,6 +49,9 @@ before(async () => {
             return { city: args.city, temperature: 22, unit: 'C', conditions: 'sunny' };
           },
         },
+        { name: 'greet', description: 'Greets', parameters: [], handler: async () => 'plain text result' },
+        { name: 'nothing', description: 'Returns nothing', parameters: [], handler: async () => undefined },
+        { name: 'double', description: 'Doubles n', parameters: [{ name: 'n', type: 'number' }], handler: async ({ n }) => n * 2 },
         {
           name: 'explode',
           description: 'Always fails',
@@ -259,4 +262,45 @@ test('a server action shadows a frontend action of the same name', async () => {
   assert.equal(decls[0].description, 'Current weather for a city');
   assert.deepEqual(handlerCalls, [{ city: 'Oslo' }]);
   assert.equal(r.final.messages[1].__typename, 'ResultMessageOutput');
+});
+
+test('parallel server actions: results encoded like 1.10.6 (string as is, undefined → "", else JSON), one model turn in the follow-up', async () => {
+  const { client } = makeClient(serverStack.url);
+  const first = serverStack.mock.requests.length;
+  serverStack.mock.enqueue(MockGemini.functionCalls([{ name: 'greet' }, { name: 'nothing' }, { name: 'double', args: { n: 21 } }]));
+  serverStack.mock.enqueue(MockGemini.text(['All three ran.']));
+  const history = [userMessage('run them all')];
+  const r1 = await runGenerate(client, chatInput({ messages: history, threadId: 'thread-c2' }));
+  assert.deepEqual(r1.final.status, SUCCESS);
+  const calls = r1.final.messages.filter((m) => m.__typename === 'ActionExecutionMessageOutput');
+  const results = r1.final.messages.filter((m) => m.__typename === 'ResultMessageOutput');
+  assert.deepEqual(calls.map((c) => c.name), ['greet', 'nothing', 'double']);
+  assert.deepEqual(
+    results.map((r) => [r.actionName, r.result, r.id === `result-${r.actionExecutionId}`]),
+    [
+      ['greet', 'plain text result', true],
+      ['nothing', '', true],
+      ['double', '42', true],
+    ],
+  );
+  for (const m of r1.final.messages) assert.deepEqual(m.status, MSG_SUCCESS);
+  // Every result follows its call.
+  for (const r of results) {
+    const callAt = r1.final.messages.findIndex((m) => m.id === r.actionExecutionId);
+    assert.ok(callAt >= 0 && callAt < r1.final.messages.indexOf(r));
+  }
+
+  const r2 = await runGenerate(client, chatInput({ messages: [...history, ...r1.messages], threadId: 'thread-c2' }));
+  assert.deepEqual(r2.final.status, SUCCESS);
+  const contents = serverStack.mock.requests[first + 1].body.contents;
+  assert.deepEqual(contents.map((c) => c.role), ['user', 'model', 'user']);
+  assert.equal(contents[1].parts.filter((p) => p.functionCall).length, 3);
+  assert.deepEqual(
+    contents[2].parts.map((p) => [p.functionResponse.name, p.functionResponse.response]),
+    [
+      ['greet', { content: 'plain text result' }],
+      ['nothing', { content: '' }],
+      ['double', { content: 42 }],
+    ],
+  );
 });
