@@ -808,12 +808,38 @@ export interface CopilotRuntimeConstructorParams<T extends Parameter[] | [] = []
   /** Creates the MCP client for one of `mcpServers`. Required if `mcpServers` is given. */
   createMCPClient?: CreateMCPClientFunction;
   /**
-   * Error handler for debugging and observability. Only called for requests that carry a
-   * CopilotKit public API key.
+   * Error handler for debugging and observability. copilot-runtime-rs calls it for every upstream
+   * failure, failing action handler and rejected request, with or without a CopilotKit public API
+   * key. A throwing or rejecting handler never breaks the request.
    */
   onError?: CopilotErrorHandler;
   /** Called when the client stops a generation. */
   onStopGeneration?: OnStopGenerationHandler;
+  /**
+   * copilot-runtime-rs: model calls allowed in one AG-UI run of the built-in agent, so server-side
+   * actions can be followed by an answer. Default 10.
+   */
+  maxSteps?: number;
+  /** copilot-runtime-rs: bounds of the in-memory thread store that `agent/connect` replays from. */
+  threadStore?: ThreadStoreOptions;
+}
+
+/** copilot-runtime-rs: bounds of the in-memory thread store (oldest idle threads are evicted first). */
+interface ThreadStoreOptions {
+  /** Default 1000. */
+  maxThreads?: number;
+  /** Default 100. */
+  maxRunsPerThread?: number;
+  /** Total bytes of stored events. Default 64 MiB. */
+  maxBytes?: number;
+}
+
+/** copilot-runtime-rs: which browser origins may call the endpoint. Default: every origin (`*`). */
+interface CopilotRuntimeCorsOptions {
+  /** One origin, an allow-list, or a function deciding per request origin. */
+  origin?: string | string[] | ((origin: string) => string | null | undefined | false | Promise<string | null | undefined | false>);
+  /** Send `Access-Control-Allow-Credentials: true` (the allowed origin is then echoed, never `*`). */
+  credentials?: boolean;
 }
 
 export interface CopilotRuntimeRequest {
@@ -928,6 +954,10 @@ export interface CreateCopilotRuntimeServerOptions {
   cloud?: CopilotCloudOptions;
   properties?: CopilotRequestContextProperties;
   logLevel?: LogLevel;
+  /** copilot-runtime-rs: CORS answered by the endpoint (`false` leaves CORS to your framework). */
+  cors?: boolean | CopilotRuntimeCorsOptions;
+  /** copilot-runtime-rs: largest accepted request body in bytes (larger → 413). Default 10 MiB. */
+  bodyLimit?: number;
 }
 
 type WaitUntilFn = (promise: Promise<void> | void) => void;

@@ -63,6 +63,17 @@ class EmptyAdapter {
 
 let adapterCounter = 0;
 
+/** copilot-runtime-rs options given to the CopilotRuntime constructor. */
+function runtimeOptions(params) {
+  const out = {};
+  if (Number.isInteger(params.maxSteps) && params.maxSteps > 0) out.maxSteps = params.maxSteps;
+  if (params.threadStore && typeof params.threadStore === 'object') {
+    const { maxThreads, maxRunsPerThread, maxBytes } = params.threadStore;
+    out.threadStore = { maxThreads, maxRunsPerThread, maxBytes };
+  }
+  return out;
+}
+
 function hasAgents(agents) {
   if (!agents) return false;
   if (typeof agents === 'function' || typeof agents.then === 'function') return true;
@@ -302,7 +313,7 @@ class CopilotRuntime {
       adapterId = ++adapterCounter;
       this._adapterIds.set(serviceAdapter, adapterId);
     }
-    const config = { ...endpointOptions, adapter, capabilities: this._capabilities() };
+    const config = { ...runtimeOptions(this.params), ...endpointOptions, adapter, capabilities: this._capabilities() };
     const key = `${adapterId}|${JSON.stringify(config)}`;
     let rt = this._natives.get(key);
     if (!rt) {
