@@ -44,11 +44,11 @@ pub fn with_keepalive(frames: BoxStream<'static, Bytes>, interval: Duration) -> 
     .boxed()
 }
 
-/// Response headers of an SSE response (without CORS), as `(name, value)`.
+/// Response headers of an SSE response (without CORS), as `(name, value)`. `Connection` is left
+/// to the host: forcing `keep-alive` would override a client's `Connection: close`.
 pub fn sse_headers() -> Vec<(String, String)> {
     vec![
         ("cache-control".into(), "no-cache".into()),
-        ("connection".into(), "keep-alive".into()),
         ("content-type".into(), "text/event-stream".into()),
     ]
 }
