@@ -529,6 +529,15 @@ interface GoogleGenerativeAIAdapterOptions {
    * This option is an addition of copilot-runtime-rs; `@copilotkit/runtime` 1.10.6 has no such option.
    */
   baseUrl?: string;
+  /**
+   * copilot-runtime-rs: retries of a failed Gemini call (429, 5xx, network errors) before the first
+   * byte reached the client, with backoff and jitter that honours Gemini's `retryDelay`. Default 2.
+   */
+  maxRetries?: number;
+  /** copilot-runtime-rs: milliseconds to wait for Gemini's first event. Default 60000. */
+  firstByteTimeoutMs?: number;
+  /** copilot-runtime-rs: longest silence between two Gemini events, in milliseconds. Default 60000. */
+  idleTimeoutMs?: number;
 }
 
 /**

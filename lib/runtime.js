@@ -42,7 +42,16 @@ class GoogleGenerativeAIAdapter {
   /** @internal */
   _nativeConfig() {
     const o = this.options;
-    return { kind: 'google', model: o.model, apiKey: o.apiKey, apiVersion: o.apiVersion, baseUrl: o.baseUrl };
+    return {
+      kind: 'google',
+      model: o.model,
+      apiKey: o.apiKey,
+      apiVersion: o.apiVersion,
+      baseUrl: o.baseUrl,
+      maxRetries: o.maxRetries,
+      firstByteTimeoutMs: o.firstByteTimeoutMs,
+      idleTimeoutMs: o.idleTimeoutMs,
+    };
   }
 
   async process() {

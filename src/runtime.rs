@@ -53,6 +53,8 @@ pub struct AdapterConfig {
     pub api_version: Option<String>,
     pub base_url: Option<String>,
     pub max_retries: Option<u32>,
+    pub first_byte_timeout_ms: Option<u64>,
+    pub idle_timeout_ms: Option<u64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -79,7 +81,7 @@ pub struct StoreOptions {
 
 /// Thread stores are process-wide (like the JS runtime's), one per distinct set of limits, so
 /// every endpoint of the process can replay and stop every thread.
-fn shared_store(opts: StoreOptions) -> Arc<InMemoryThreadStore> {
+pub fn shared_store(opts: StoreOptions) -> Arc<InMemoryThreadStore> {
     static STORES: OnceLock<Mutex<HashMap<StoreOptions, Arc<InMemoryThreadStore>>>> = OnceLock::new();
     let mut map = STORES.get_or_init(Default::default).lock().unwrap_or_else(|p| p.into_inner());
     map.entry(opts)
@@ -176,6 +178,12 @@ impl Runtime {
             let mut cfg = GeminiConfig::from_options(a.model.clone(), a.api_key.clone(), a.api_version.clone(), a.base_url.clone());
             if let Some(r) = a.max_retries {
                 cfg.max_retries = r;
+            }
+            if let Some(ms) = a.first_byte_timeout_ms.filter(|ms| *ms > 0) {
+                cfg.first_byte_timeout = Duration::from_millis(ms);
+            }
+            if let Some(ms) = a.idle_timeout_ms.filter(|ms| *ms > 0) {
+                cfg.idle_timeout = Duration::from_millis(ms);
             }
             GeminiClient::new(cfg)
         });
@@ -314,26 +322,64 @@ struct BuiltInProvider {
 
 impl AgentProvider for BuiltInProvider {
     fn agents(&self) -> BoxFuture<'_, Result<Vec<AgentInfo>, String>> {
-        let has_default = self.shared.gemini.is_some();
         Box::pin(async move {
-            if let Some(agents) = self.shared.user_agents(&[]).await? {
-                return Ok(agents.iter().map(|a| a.info()).collect());
+            let mut list = self.local_agents().await?;
+            // The agents of CopilotKit remote endpoints, after the configured ones.
+            for remote in crate::remote::agui_agent_infos(&self.shared).await {
+                if !list.iter().any(|a| a.id == remote.id) {
+                    list.push(remote);
+                }
             }
-            Ok(if has_default {
-                vec![AgentInfo {
-                    id: "default".into(),
-                    name: "default".into(),
-                    description: String::new(),
-                    class_name: "BuiltInAgent".into(),
-                    capabilities: Some(json!({"tools": {"supported": true, "clientProvided": true}, "transport": {"streaming": true}, "humanInTheLoop": {"interrupts": true}})),
-                }]
-            } else {
-                vec![]
-            })
+            Ok(list)
         })
     }
 
+    fn load_thread(&self, agent_id: String, thread_id: String, headers: Vec<(String, String)>) -> BoxFuture<'_, Result<Option<Vec<AguiEvent>>, String>> {
+        Box::pin(async move { crate::remote::agui_connect(&self.shared, &agent_id, &thread_id, &headers).await })
+    }
+
     fn run(&self, ctx: RunContext) -> BoxStream<'static, AguiEvent> {
+        if !self.shared.config.capabilities.remote_endpoints {
+            return self.run_local(ctx);
+        }
+        let provider = BuiltInProvider { shared: self.shared.clone() };
+        async_stream::stream! {
+            let remote = tokio::select! {
+                r = crate::remote::agui_agent_for(&provider.shared, &ctx) => r,
+                _ = ctx.cancel.cancelled() => return,
+            };
+            let mut inner = match remote {
+                Some((session, agent)) => crate::remote::run_agui(session, agent, ctx),
+                None => provider.run_local(ctx),
+            };
+            while let Some(ev) = inner.next().await {
+                yield ev;
+            }
+        }
+        .boxed()
+    }
+}
+
+impl BuiltInProvider {
+    async fn local_agents(&self) -> Result<Vec<AgentInfo>, String> {
+        let has_default = self.shared.gemini.is_some();
+        if let Some(agents) = self.shared.user_agents(&[]).await? {
+            return Ok(agents.iter().map(|a| a.info()).collect());
+        }
+        Ok(if has_default {
+            vec![AgentInfo {
+                id: "default".into(),
+                name: "default".into(),
+                description: String::new(),
+                class_name: "BuiltInAgent".into(),
+                capabilities: Some(json!({"tools": {"supported": true, "clientProvided": true}, "transport": {"streaming": true}, "humanInTheLoop": {"interrupts": true}})),
+            }]
+        } else {
+            vec![]
+        })
+    }
+
+    fn run_local(&self, ctx: RunContext) -> BoxStream<'static, AguiEvent> {
         if self.shared.config.capabilities.agents {
             let provider = BuiltInProvider { shared: self.shared.clone() };
             return async_stream::stream! {
@@ -374,7 +420,10 @@ impl BuiltInProvider {
             let input = ctx.input;
             let url = request_url(&ctx.headers, shared.config.base_path.as_deref().unwrap_or("/"));
             let properties = merge_properties(shared.config.properties.as_ref(), input.forwarded_props.as_ref());
-            let hooks = RequestHooks::new(shared.host.clone(), shared.config.capabilities, properties, url).with_ids(&input.thread_id, Some(&input.run_id));
+            let mut hooks = RequestHooks::new(shared.host.clone(), shared.config.capabilities, properties, url).with_ids(&input.thread_id, Some(&input.run_id));
+            if shared.config.capabilities.remote_endpoints {
+                hooks = hooks.with_remote(Arc::new(crate::remote::agui_session(&shared, &ctx.headers, input.forwarded_props.as_ref())));
+            }
             // From here on, however the run ends (even cancelled while a callback is pending),
             // the guard reports a stop and releases the shim's per-request state.
             let mut guard = hooks.guard(json!({"threadId": input.thread_id, "runId": input.run_id, "url": hooks.url, "agentName": ctx.agent_id}));
