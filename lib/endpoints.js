@@ -42,6 +42,22 @@ function serialiseCors(cors) {
 }
 
 /**
+ * A flat `[name, value, name, value, …]` list as the object `res.writeHead` takes (repeated names,
+ * e.g. set-cookie, become arrays). Node itself accepts the flat list, but wrappers in front of it do
+ * not all: Next.js's `next start` compression (on-headers) reads an array as `[name, value]` pairs.
+ */
+function headerObject(flat) {
+  const out = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const k = flat[i].toLowerCase();
+    const v = flat[i + 1];
+    if (out[k] === undefined) out[k] = v;
+    else out[k] = [].concat(out[k], v);
+  }
+  return out;
+}
+
+/**
  * `cors: { origin: (requestOrigin) => allowed, credentials }` (spec §4): the allowed origin is the
  * function's (possibly async) answer for the request's `Origin`; nothing is allowed when it is
  * falsy, throws, or the request has no `Origin`. Applied to the flat header list Rust produced,
@@ -258,7 +274,7 @@ async function handleNode(options, req, res) {
     const read = await readNodeBody(req, limit);
     if (read.tooLarge) {
       const r = tooLarge(limit);
-      res.writeHead(r.status, r.headers);
+      res.writeHead(r.status, headerObject(r.headers));
       res.end(r.body);
       finished = true;
       return;
@@ -273,7 +289,7 @@ async function handleNode(options, req, res) {
     const head = await native.head();
     const headers = await dynamicCors(options, req.headers && req.headers.origin, head.headers);
     if (res.destroyed) return;
-    res.writeHead(head.status, headers);
+    res.writeHead(head.status, headerObject(headers));
     if (head.body) {
       res.end(nullBodyStatus(head.status) ? undefined : head.body);
       finished = true;
