@@ -9,7 +9,7 @@ use futures_util::future::BoxFuture;
 use futures_util::{FutureExt, StreamExt};
 use serde_json::{json, Map, Value};
 
-use crate::agui::AguiEvent;
+use crate::agui::{AguiEvent, ThreadStore};
 use crate::engine::{self, EngineRun, ServerTools};
 use crate::graphql::{
     copilot_response, AgentInfo, CopilotErrorCode, CopilotResponseHead, GenerateCopilotResponseInput, LoadAgentStateInput,
@@ -18,6 +18,7 @@ use crate::graphql::{
 };
 use crate::hooks::{RequestHooks, Transcript};
 use crate::runtime::{merge_properties, Shared};
+use futures_util::stream::BoxStream;
 
 pub struct GraphqlResolvers {
     pub shared: Arc<Shared>,
@@ -58,6 +59,12 @@ fn original_error(code: &str, status: Option<u16>, message: &str) -> Value {
         "SERVER_ERROR" => ("NETWORK_ERROR", status.unwrap_or(500)),
         // A blocked prompt or an unreadable answer is not a connectivity problem.
         "BLOCKED" | "INVALID_RESPONSE" | "MIDDLEWARE_REJECTED" | "ACTIONS_FAILED" => ("UNKNOWN", status.unwrap_or(500)),
+        // Remote endpoints and agents already speak CopilotKit codes.
+        "UNKNOWN" => ("UNKNOWN", status.unwrap_or(500)),
+        "API_NOT_FOUND" | "REMOTE_ENDPOINT_NOT_FOUND" => (if code == "API_NOT_FOUND" { "API_NOT_FOUND" } else { "REMOTE_ENDPOINT_NOT_FOUND" }, status.unwrap_or(404)),
+        "AGENT_NOT_FOUND" => ("AGENT_NOT_FOUND", status.unwrap_or(500)),
+        "CONFIGURATION_ERROR" => ("CONFIGURATION_ERROR", status.unwrap_or(400)),
+        "AUTHENTICATION_ERROR" => ("AUTHENTICATION_ERROR", status.unwrap_or(401)),
         _ => ("NETWORK_ERROR", status.unwrap_or(503)),
     };
     json!({"code": copilot_code, "statusCode": http, "severity": "critical", "visibility": "banner", "originalErrorType": code, "message": message})
@@ -96,6 +103,20 @@ impl RootResolvers for GraphqlResolvers {
                 let msg = "EmptyAdapter cannot answer chat requests: configure a service adapter such as GoogleGenerativeAIAdapter, or agents";
                 return Err(ResolverError::copilot(CopilotErrorCode::Misuse, msg));
             };
+            // Remote endpoints: their actions are server tools and their agents "remote agent
+            // actions" (§5.3). Discovery failures fail the request with the endpoint's code.
+            let remote = shared.config.capabilities.remote_endpoints.then(|| {
+                Arc::new(graphql_session(&shared, &ctx, hooks.properties.clone(), data.frontend.url.clone()).with_agents_as_tools())
+            });
+            if let Some(r) = &remote {
+                if let Err(e) = r.discover().await {
+                    guard.finished = true;
+                    hooks.on_error(error_event(&ctx, Some(&thread_id), run_id.as_deref(), &url, started, e.code.as_str(), &e.message, "runtime"));
+                    return Err(remote_error(e));
+                }
+                hooks = hooks.with_remote(r.clone());
+                guard.hooks = hooks.clone();
+            }
             let frontend_tools = data.tools().map_err(|e| {
                 guard.finished = true;
                 ResolverError::copilot(CopilotErrorCode::Misuse, e.to_string())
@@ -131,25 +152,211 @@ impl RootResolvers for GraphqlResolvers {
             };
             let cancel = ctx.cancel.child_token();
             let (writer, value) = copilot_response(CopilotResponseHead { thread_id: thread_id.clone(), run_id: run_id.clone(), extensions: None });
-            let events = engine::run(client, run, cancel.clone());
+            let splice = remote.map(|r| {
+                // Tools a spliced remote agent gets: every non-agent tool of the request.
+                let actions: Vec<Value> = run
+                    .server_tools
+                    .tools
+                    .iter()
+                    .filter(|t| r.agent_tool(&t.name).is_none())
+                    .chain(run.frontend_tools.iter())
+                    .map(|t| json!({"name": t.name, "description": t.description, "parameters": t.parameters}))
+                    .collect();
+                let base = RemoteRunBase {
+                    thread_id: thread_id.clone(),
+                    messages: crate::hooks::legacy_messages(&messages, &hooks.created_at),
+                    agent_states: data.agent_states.clone().unwrap_or_default(),
+                    actions,
+                };
+                (r, base)
+            });
+            let mut events = engine::run(client, run, cancel.clone());
+            if let Some((r, base)) = splice {
+                events = splice_remote_agents(events, r, base, cancel.clone());
+            }
             tokio::spawn(drive(events, writer, hooks, guard, cancel, ctx, thread_id, run_id, url, started, messages, None));
             Ok(value)
         }
         .boxed()
     }
 
-    fn available_agents(&self, _ctx: RequestContext) -> BoxFuture<'static, Result<Vec<AgentInfo>, ResolverError>> {
-        Box::pin(async { Ok(vec![]) })
-    }
-
-    fn load_agent_state(&self, data: LoadAgentStateInput, _ctx: RequestContext) -> BoxFuture<'static, Result<LoadAgentStateOutput, ResolverError>> {
+    fn available_agents(&self, ctx: RequestContext) -> BoxFuture<'static, Result<Vec<AgentInfo>, ResolverError>> {
+        let shared = self.shared.clone();
         Box::pin(async move {
-            Err(ResolverError::copilot(
-                CopilotErrorCode::AgentNotFound,
-                format!("Agent '{}' was not found. Available agents are: none", data.agent_name),
-            ))
+            // Only the agents of CopilotKit remote endpoints are listed (§5.11).
+            if !shared.config.capabilities.remote_endpoints {
+                return Ok(vec![]);
+            }
+            let props = merge_properties(shared.config.properties.as_ref(), None);
+            let discovery = graphql_session(&shared, &ctx, props, None).discover().await.map_err(remote_error)?;
+            Ok(discovery
+                .agents
+                .iter()
+                .map(|a| AgentInfo { id: format!("ck-{}", uuid::Uuid::new_v4()), name: a.name.clone(), description: a.description.clone() })
+                .collect())
         })
     }
+
+    fn load_agent_state(&self, data: LoadAgentStateInput, ctx: RequestContext) -> BoxFuture<'static, Result<LoadAgentStateOutput, ResolverError>> {
+        let shared = self.shared.clone();
+        Box::pin(async move { load_agent_state(shared, data, ctx).await })
+    }
+}
+
+/// A remote-endpoint session for a GraphQL request (`onBeforeRequest` sees its headers).
+fn graphql_session(shared: &Shared, ctx: &RequestContext, properties: Value, frontend_url: Option<String>) -> crate::remote::RemoteSession {
+    let url = crate::runtime::request_url(&ctx.headers, shared.config.base_path.as_deref().unwrap_or("/"));
+    crate::remote::RemoteSession::new(shared.host.clone(), properties, frontend_url, url, ctx.headers.clone())
+}
+
+/// A remote endpoint failure as the GraphQL error 1.10.6 raises for it.
+fn remote_error(e: crate::remote::RemoteError) -> ResolverError {
+    use crate::remote::RemoteErrorCode as R;
+    let code = match e.code {
+        R::NetworkError => CopilotErrorCode::NetworkError,
+        R::ApiNotFound => CopilotErrorCode::ApiNotFound,
+        R::RemoteEndpointNotFound => CopilotErrorCode::RemoteEndpointNotFound,
+        R::AgentNotFound => CopilotErrorCode::AgentNotFound,
+        R::ConfigurationError => CopilotErrorCode::ConfigurationError,
+        R::Unknown => CopilotErrorCode::Unknown,
+    };
+    ResolverError::copilot(code, e.message)
+}
+
+const AGENT_NOT_FOUND_URL: &str = "https://docs.copilotkit.ai/coagents/troubleshooting/common-issues#i-am-getting-agent-not-found-error";
+
+/// The message of 1.10.6's `CopilotKitAgentDiscoveryError`.
+fn agent_not_found_message(name: &str, available: &[String]) -> String {
+    let see_more = format!("See more: [{AGENT_NOT_FOUND_URL}]({AGENT_NOT_FOUND_URL})");
+    if available.is_empty() {
+        format!("Agent '{name}' was not found. Please set up at least one agent before proceeding. {see_more}")
+    } else {
+        format!(
+            "Agent '{name}' was not found. Available agents are: {}. Please verify the agent name in your configuration and ensure it matches one of the available agents.\n\n{see_more}",
+            available.join(", ")
+        )
+    }
+}
+
+/// `loadAgentState` (§5.12): the agent must exist (remote endpoint agents, then the configured
+/// agents); a thread this runtime's store knows is answered from the store; otherwise a remote
+/// agent's endpoint is asked (`POST {url}/agents/state`), and any other agent has no thread.
+async fn load_agent_state(shared: Arc<Shared>, data: LoadAgentStateInput, ctx: RequestContext) -> Result<LoadAgentStateOutput, ResolverError> {
+    let props = merge_properties(shared.config.properties.as_ref(), None);
+    let session = graphql_session(&shared, &ctx, props, None);
+    let remote = if shared.config.capabilities.remote_endpoints { Some(session.discover().await.map_err(remote_error)?) } else { None };
+    let user = shared.user_agents(&ctx.headers).await.map_err(|e| ResolverError::copilot(CopilotErrorCode::ConfigurationError, e))?.unwrap_or_default();
+    let mut names: Vec<String> = remote.iter().flat_map(|d| d.agents.iter().map(|a| a.name.clone())).collect();
+    names.extend(user.iter().map(|a| a.name.clone().unwrap_or_else(|| a.id.clone())));
+    if !names.iter().any(|n| *n == data.agent_name) {
+        return Err(ResolverError::copilot(CopilotErrorCode::AgentNotFound, agent_not_found_message(&data.agent_name, &names)));
+    }
+
+    let store = crate::runtime::shared_store(shared.config.thread_store.unwrap_or_default());
+    let known = store.thread_events(data.thread_id.clone()).await.map(|e| !e.is_empty()).unwrap_or(false);
+    if known {
+        let messages = store.thread_messages(data.thread_id.clone()).await.unwrap_or_default();
+        let state = store.thread_state(data.thread_id.clone()).await.ok().flatten().unwrap_or_else(|| json!({}));
+        return Ok(LoadAgentStateOutput {
+            thread_id: data.thread_id.clone(),
+            thread_exists: true,
+            state: state.to_string(),
+            messages: Value::Array(crate::remote::agui_messages_to_copilotkit(&messages)).to_string(),
+        });
+    }
+    if let Some(agent) = remote.as_ref().and_then(|d| d.agent(&data.agent_name)) {
+        let answer = session.agent_state(agent, &data.thread_id).await.map_err(remote_error)?;
+        return Ok(LoadAgentStateOutput {
+            thread_id: answer.thread_id,
+            thread_exists: answer.thread_exists,
+            state: answer.state.to_string(),
+            messages: answer.messages.to_string(),
+        });
+    }
+    Ok(LoadAgentStateOutput { thread_id: data.thread_id, thread_exists: false, state: "{}".into(), messages: "[]".into() })
+}
+
+/// What every remote agent run of a GraphQL chat shares (§5.5.3).
+struct RemoteRunBase {
+    thread_id: String,
+    /// The request's messages, CopilotKit message JSON.
+    messages: Vec<Value>,
+    agent_states: Vec<crate::graphql::AgentStateInput>,
+    actions: Vec<Value>,
+}
+
+/// `state` and `config` of the client's `agentStates[]` entry for this agent.
+fn agent_state_of(states: &[crate::graphql::AgentStateInput], name: &str) -> (Value, Value) {
+    let found = states.iter().find(|s| s.agent_name == name);
+    let parse = |t: Option<&str>| t.and_then(|t| serde_json::from_str::<Value>(t).ok()).unwrap_or_else(|| json!({}));
+    (parse(found.map(|s| s.state.as_str())), parse(found.and_then(|s| s.config.as_deref())))
+}
+
+/// Remote agent actions in a chat: when the model called a remote agent, its result ("<name>
+/// agent started") is followed by the agent's own events, run with the conversation plus that
+/// call and result. A failing agent adds an error result for the call.
+fn splice_remote_agents(
+    mut events: futures_util::stream::BoxStream<'static, AguiEvent>,
+    remote: Arc<crate::remote::RemoteSession>,
+    base: RemoteRunBase,
+    cancel: tokio_util::sync::CancellationToken,
+) -> futures_util::stream::BoxStream<'static, AguiEvent> {
+    async_stream::stream! {
+        // toolCallId → (name, parentMessageId, arguments so far)
+        let mut calls: std::collections::HashMap<String, (String, Option<String>, String)> = Default::default();
+        while let Some(ev) = events.next().await {
+            match &ev {
+                AguiEvent::ToolCallStart(s) => {
+                    calls.insert(s.tool_call_id.clone(), (s.tool_call_name.clone(), s.parent_message_id.clone(), String::new()));
+                }
+                AguiEvent::ToolCallArgs(a) => {
+                    if let Some(c) = calls.get_mut(&a.tool_call_id) {
+                        c.2.push_str(&a.delta);
+                    }
+                }
+                _ => {}
+            }
+            let agent_call = match &ev {
+                AguiEvent::ToolCallResult(r) => calls.get(&r.tool_call_id).and_then(|(name, parent, args)| {
+                    remote.agent_tool(name).map(|agent| (agent, r.tool_call_id.clone(), parent.clone(), args.clone(), r.content.clone()))
+                }),
+                _ => None,
+            };
+            yield ev;
+            let Some((agent, call_id, parent, args, result)) = agent_call else { continue };
+            let now = crate::hooks::iso_from_millis(now_ms() as i64);
+            let arguments: Value = serde_json::from_str(&args).unwrap_or_else(|_| json!({}));
+            let mut messages = base.messages.clone();
+            messages.push(json!({"type": "ActionExecutionMessage", "id": call_id, "createdAt": now, "name": agent.name, "arguments": arguments, "parentMessageId": parent.unwrap_or_else(|| call_id.clone())}));
+            messages.push(json!({"type": "ResultMessage", "id": format!("result-{call_id}"), "createdAt": now, "actionExecutionId": call_id, "actionName": agent.name, "result": result}));
+            let (state, config) = agent_state_of(&base.agent_states, &agent.name);
+            let req = crate::remote::AgentRunRequest {
+                thread_id: base.thread_id.clone(),
+                run_id: uuid::Uuid::new_v4().to_string(),
+                node_name: None,
+                messages,
+                state,
+                config,
+                actions: base.actions.clone(),
+                meta_events: None,
+            };
+            let mut inner = remote.run_agent(agent, req, cancel.clone());
+            while let Some(ev) = inner.next().await {
+                let failure = match ev {
+                    AguiEvent::RunStarted(_) | AguiEvent::RunFinished(_) => continue,
+                    AguiEvent::RunError(e) => (e.code.unwrap_or_else(|| "UNKNOWN".into()), e.message),
+                    AguiEvent::Fault(m) => ("UNKNOWN".to_string(), m),
+                    other => {
+                        yield other;
+                        continue;
+                    }
+                };
+                yield AguiEvent::tool_result(format!("result-{call_id}"), call_id.clone(), crate::actions::error_result(&failure.0, &failure.1));
+                break;
+            }
+        }
+    }
+    .boxed()
 }
 
 /// The agent behind an `agentSession`: how its state is reported as `AgentStateMessageOutput`s.
@@ -178,8 +385,18 @@ impl SessionState {
     }
 }
 
-/// `generateCopilotResponse` with `agentSession`: run the named agent (a JS agent object or an
-/// `HttpAgent`) and stream its events as GraphQL messages (§5.7).
+/// Which agent an `agentSession` names.
+enum SessionAgent {
+    /// Configured in `agents` (a JS agent object or an `HttpAgent`).
+    User(crate::agents::AgentDescriptor),
+    /// Served by a CopilotKit remote endpoint.
+    Remote(Arc<crate::remote::RemoteSession>, crate::remote::RemoteAgent),
+}
+
+/// `generateCopilotResponse` with `agentSession`: run the named agent (a JS agent object, an
+/// `HttpAgent`, or an agent of a CopilotKit remote endpoint) and stream its events as GraphQL
+/// messages (§5.7). The run is kept in the thread store, so `loadAgentState` and AG-UI
+/// `agent/connect` find the thread afterwards.
 #[allow(clippy::too_many_arguments)]
 async fn agent_session(
     shared: Arc<crate::runtime::Shared>,
@@ -200,16 +417,33 @@ async fn agent_session(
             ResolverError::copilot(CopilotErrorCode::ConfigurationError, e)
         })?
         .unwrap_or_default();
-    let Some(agent) = agents.iter().find(|a| a.id == session.agent_name).cloned() else {
-        let names: Vec<&str> = agents.iter().map(|a| a.id.as_str()).collect();
-        let msg = format!(
-            "Agent '{}' was not found. Available agents are: {}. Please verify the agent name in your configuration and ensure it matches one of the available agents.",
-            session.agent_name,
-            if names.is_empty() { "none".to_string() } else { names.join(", ") }
-        );
-        guard.finished = true;
-        hooks.on_error(error_event(&ctx, Some(&thread_id), None, &url, started, "AGENT_NOT_FOUND", &msg, "agent"));
-        return Err(ResolverError::copilot(CopilotErrorCode::AgentNotFound, msg));
+    let agent = match agents.iter().find(|a| a.id == session.agent_name).cloned() {
+        Some(a) => Some(SessionAgent::User(a)),
+        None if shared.config.capabilities.remote_endpoints => {
+            let remote = Arc::new(graphql_session(&shared, &ctx, hooks.properties.clone(), data.frontend.url.clone()));
+            let discovery = match remote.discover().await {
+                Ok(d) => d,
+                Err(e) => {
+                    guard.finished = true;
+                    hooks.on_error(error_event(&ctx, Some(&thread_id), None, &url, started, e.code.as_str(), &e.message, "agent"));
+                    return Err(remote_error(e));
+                }
+            };
+            match discovery.agent(&session.agent_name).cloned() {
+                Some(a) => Some(SessionAgent::Remote(remote, a)),
+                None => {
+                    // Unknown name: the list of what exists (no state is changed by the lookup).
+                    let mut names: Vec<String> = discovery.agents.iter().map(|a| a.name.clone()).collect();
+                    names.extend(agents.iter().map(|a| a.id.clone()));
+                    return Err(agent_not_found(&hooks, &mut guard, &ctx, &thread_id, &url, started, &session.agent_name, &names));
+                }
+            }
+        }
+        None => None,
+    };
+    let Some(agent) = agent else {
+        let names: Vec<String> = agents.iter().map(|a| a.id.clone()).collect();
+        return Err(agent_not_found(&hooks, &mut guard, &ctx, &thread_id, &url, started, &session.agent_name, &names));
     };
     let messages = data.model_messages();
     if let Err(e) = hooks.before_request(&thread_id, None, &messages).await {
@@ -222,57 +456,176 @@ async fn agent_session(
         guard.finished = true;
         ResolverError::copilot(CopilotErrorCode::Misuse, e.to_string())
     })?;
-    let agent_state = data
-        .agent_states
-        .as_ref()
-        .and_then(|list| list.iter().find(|s| s.agent_name == session.agent_name))
-        .cloned();
-    let state: Value = agent_state.as_ref().and_then(|s| serde_json::from_str(&s.state).ok()).unwrap_or_else(|| json!({}));
-    let mut forwarded = Map::new();
-    if let Some(cfg) = agent_state.as_ref().and_then(|s| s.config.as_ref()).and_then(|c| serde_json::from_str::<Value>(c).ok()) {
-        let mut cfg = cfg;
-        if let Value::Object(m) = &mut cfg {
-            m.remove("streamSubgraphs");
-        }
-        forwarded.insert("config".into(), cfg);
-    }
-    if let Some(resume) = data.meta_events.as_ref().and_then(|m| m.first()).and_then(|m| m.response.clone()) {
-        forwarded.insert("command".into(), json!({"resume": resume}));
-    }
-    if let Some(node) = &session.node_name {
-        forwarded.insert("nodeName".into(), Value::String(node.clone()));
-    }
-    if let Value::Object(p) = &hooks.properties {
-        for (k, v) in p {
-            forwarded.insert(k.clone(), v.clone());
-        }
-    }
+    let agent_states = data.agent_states.clone().unwrap_or_default();
+    let (state, config) = agent_state_of(&agent_states, &session.agent_name);
     let run_id = uuid::Uuid::new_v4().to_string();
-    let raw = json!({
-        "threadId": thread_id,
-        "runId": run_id,
-        "state": state,
-        "messages": messages.iter().filter_map(crate::agents::agui_message_json).collect::<Vec<_>>(),
-        "tools": tools.iter().map(|t| json!({"name": t.name, "description": t.description, "parameters": t.parameters})).collect::<Vec<_>>(),
-        "context": data.context_items().iter().map(|c| json!({"description": c.description, "value": c.value})).collect::<Vec<_>>(),
-        "forwardedProps": Value::Object(forwarded),
-    });
-    let input = crate::agui::RunAgentInput::from_json(&raw).map_err(|e| {
-        guard.finished = true;
-        ResolverError::copilot(CopilotErrorCode::Unknown, format!("Could not build the agent's input: {e}"))
-    })?;
     let cancel = ctx.cancel.child_token();
-    let run_ctx = crate::agui::RunContext { agent_id: agent.id.clone(), input, headers: ctx.headers.clone(), cancel: cancel.clone() };
-    let raw_events = match agent.http.clone() {
-        Some(spec) => crate::agents::run_http_agent(spec, run_ctx),
-        None => crate::agents::run_js_agent(shared.host.clone(), run_ctx, Value::Null),
+
+    let (raw_events, agent_id, session_state) = match agent {
+        SessionAgent::Remote(remote, agent) => {
+            // Tools: the request's server actions, the endpoints' other agents, then the
+            // frontend actions (first of each name wins).
+            let mut seen = HashSet::new();
+            let mut actions = Vec::new();
+            let server = remote.tools(&[]).await.unwrap_or_default();
+            for t in server.iter().filter(|t| t.name != agent.name).chain(tools.iter()) {
+                if seen.insert(t.name.clone()) {
+                    actions.push(json!({"name": t.name, "description": t.description, "parameters": t.parameters}));
+                }
+            }
+            let req = crate::remote::AgentRunRequest {
+                thread_id: thread_id.clone(),
+                run_id: run_id.clone(),
+                node_name: session.node_name.clone(),
+                messages: crate::hooks::legacy_messages(&messages, &hooks.created_at),
+                state: state.clone(),
+                config,
+                actions,
+                meta_events: data.meta_events.as_ref().and_then(|m| serde_json::to_value(m).ok()),
+            };
+            let name = agent.name.clone();
+            // A remote agent reports its state itself (`AgentStateMessage`s).
+            (remote.run_agent(agent, req, cancel.clone()), name, None)
+        }
+        SessionAgent::User(agent) => {
+            let mut forwarded = Map::new();
+            if let Value::Object(mut cfg) = config {
+                cfg.remove("streamSubgraphs");
+                if !cfg.is_empty() || agent_states.iter().any(|s| s.agent_name == session.agent_name && s.config.is_some()) {
+                    forwarded.insert("config".into(), Value::Object(cfg));
+                }
+            }
+            if let Some(resume) = data.meta_events.as_ref().and_then(|m| m.first()).and_then(|m| m.response.clone()) {
+                forwarded.insert("command".into(), json!({"resume": resume}));
+            }
+            if let Some(node) = &session.node_name {
+                forwarded.insert("nodeName".into(), Value::String(node.clone()));
+            }
+            if let Value::Object(p) = &hooks.properties {
+                for (k, v) in p {
+                    forwarded.insert(k.clone(), v.clone());
+                }
+            }
+            let raw = json!({
+                "threadId": thread_id,
+                "runId": run_id,
+                "state": state,
+                "messages": messages.iter().filter_map(crate::agents::agui_message_json).collect::<Vec<_>>(),
+                "tools": tools.iter().map(|t| json!({"name": t.name, "description": t.description, "parameters": t.parameters})).collect::<Vec<_>>(),
+                "context": data.context_items().iter().map(|c| json!({"description": c.description, "value": c.value})).collect::<Vec<_>>(),
+                "forwardedProps": Value::Object(forwarded),
+            });
+            let input = crate::agui::RunAgentInput::from_json(&raw).map_err(|e| {
+                guard.finished = true;
+                ResolverError::copilot(CopilotErrorCode::Unknown, format!("Could not build the agent's input: {e}"))
+            })?;
+            let run_ctx = crate::agui::RunContext { agent_id: agent.id.clone(), input, headers: ctx.headers.clone(), cancel: cancel.clone() };
+            let events = match agent.http.clone() {
+                Some(spec) => crate::agents::run_http_agent(spec, run_ctx),
+                None => crate::agents::run_js_agent(shared.host.clone(), run_ctx, Value::Null),
+            };
+            let session_state = SessionState { agent_name: session.agent_name.clone(), thread_id: thread_id.clone(), run_id: run_id.clone(), node_name: session.node_name.clone().unwrap_or_default(), state };
+            (events, agent.id.clone(), Some(session_state))
+        }
     };
     let events = crate::agents::normalized(thread_id.clone(), run_id.clone(), raw_events);
+    let store = crate::runtime::shared_store(shared.config.thread_store.unwrap_or_default());
+    let input_messages: Vec<Value> = messages.iter().filter_map(crate::agents::agui_message_json).collect();
+    let events = recorded(store, agent_id, thread_id.clone(), run_id, input_messages, cancel.clone(), events);
     // The response's top-level runId is null for agent sessions.
     let (writer, value) = copilot_response(CopilotResponseHead { thread_id: thread_id.clone(), run_id: None, extensions: None });
-    let session_state = SessionState { agent_name: session.agent_name.clone(), thread_id: thread_id.clone(), run_id, node_name: session.node_name.clone().unwrap_or_default(), state };
-    tokio::spawn(drive(events, writer, hooks, guard, cancel, ctx, thread_id, None, url, started, messages, Some(session_state)));
+    tokio::spawn(drive(events, writer, hooks, guard, cancel, ctx, thread_id, None, url, started, messages, session_state));
     Ok(value)
+}
+
+/// AGENT_NOT_FOUND for an agent session (reported to `onError` too).
+#[allow(clippy::too_many_arguments)]
+fn agent_not_found(hooks: &RequestHooks, guard: &mut crate::hooks::RunGuard, ctx: &RequestContext, thread_id: &str, url: &str, started: u64, name: &str, available: &[String]) -> ResolverError {
+    let msg = agent_not_found_message(name, available);
+    guard.finished = true;
+    hooks.on_error(error_event(ctx, Some(thread_id), None, url, started, "AGENT_NOT_FOUND", &msg, "agent"));
+    ResolverError::copilot(CopilotErrorCode::AgentNotFound, msg)
+}
+
+/// Keep an agent session's run in the thread store while passing its events on. A thread that
+/// already has a run in progress is not recorded (the session still runs); `agent/stop` on the
+/// thread cancels the session through `cancel`.
+fn recorded(
+    store: Arc<crate::agui::InMemoryThreadStore>,
+    agent_id: String,
+    thread_id: String,
+    run_id: String,
+    input_messages: Vec<Value>,
+    cancel: tokio_util::sync::CancellationToken,
+    mut events: BoxStream<'static, AguiEvent>,
+) -> BoxStream<'static, AguiEvent> {
+    async_stream::stream! {
+        let begin = crate::agui::store::BeginRun { thread_id, run_id, agent_id, input_messages, cancel };
+        let mut recorder = match store.begin_run(begin).await {
+            Ok(began) => Some(began.recorder),
+            Err(e) => {
+                tracing::debug!("agent session not recorded: {e:?}");
+                None
+            }
+        };
+        while let Some(ev) = events.next().await {
+            if let Some(r) = recorder.as_mut() {
+                r.record(std::slice::from_ref(&ev));
+            }
+            yield ev;
+        }
+        if let Some(r) = recorder {
+            r.finish();
+        }
+    }
+    .boxed()
+}
+
+/// The `AgentStateMessageOutput` of a remote agent's `AgentStateMessage` event.
+fn remote_agent_state(raw: &Value) -> Option<OutputMessage> {
+    let s = |k: &str| raw.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    Some(OutputMessage::AgentState {
+        id: format!("ck-{}", uuid::Uuid::new_v4()),
+        created_at: None,
+        thread_id: s("threadId"),
+        agent_name: s("agentName"),
+        node_name: s("nodeName"),
+        run_id: s("runId"),
+        active: raw.get("active").and_then(Value::as_bool).unwrap_or(true),
+        running: raw.get("running").and_then(Value::as_bool).unwrap_or(true),
+        state: match raw.get("state") {
+            Some(Value::String(t)) => t.clone(),
+            Some(v) if !v.is_null() => v.to_string(),
+            _ => "{}".into(),
+        },
+        status: MessageStatus::Success,
+    })
+}
+
+/// The messages of a `CopilotKitLangGraphInterruptEvent` (CopilotKit message JSON: text,
+/// action executions and results) as output messages.
+fn interrupt_messages(list: &Value) -> Vec<OutputMessage> {
+    let text = |v: Option<&Value>| match v {
+        Some(Value::String(s)) => s.clone(),
+        Some(v) if !v.is_null() => v.to_string(),
+        _ => String::new(),
+    };
+    list.as_array()
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(|m| {
+            let id = m.get("id").and_then(Value::as_str).unwrap_or("").to_string();
+            let parent = m.get("parentMessageId").and_then(Value::as_str).map(str::to_string);
+            if m.get("arguments").is_some() {
+                Some(OutputMessage::ActionExecution { id, created_at: None, name: text(m.get("name")), arguments: text(m.get("arguments")), parent_message_id: parent, status: MessageStatus::Success })
+            } else if let Some(call) = m.get("actionExecutionId").and_then(Value::as_str) {
+                Some(OutputMessage::Result { id, created_at: None, action_execution_id: call.to_string(), action_name: text(m.get("actionName")), result: text(m.get("result")), status: MessageStatus::Success })
+            } else {
+                m.get("content").map(|c| OutputMessage::Text { id, created_at: None, content: text(Some(c)), parent_message_id: parent, status: MessageStatus::Success })
+            }
+        })
+        .collect()
 }
 
 /// Write one run's events into the GraphQL response as they come.
@@ -348,6 +701,12 @@ async fn drive(
                     status: MessageStatus::Success,
                 });
             }
+            // A remote agent's `AgentStateMessage`, as it sent it (node, run, activity included).
+            AguiEvent::StateSnapshot(st) if st.extra.get("rawEvent").is_some_and(|r| r["type"] == "AgentStateMessage") => {
+                if let Some(m) = remote_agent_state(&st.extra["rawEvent"]) {
+                    writer.push_message(m);
+                }
+            }
             AguiEvent::StateSnapshot(st) if session.is_some() => {
                 if let Some(s) = session.as_mut() {
                     s.state = st.snapshot;
@@ -376,13 +735,17 @@ async fn drive(
                     writer.push_message(s.message(false));
                 }
             }
-            AguiEvent::Custom(c) if session.is_some() => {
+            AguiEvent::Custom(c) => {
+                let text = |v: &Value| match v {
+                    Value::String(s) => s.clone(),
+                    v => v.to_string(),
+                };
                 if c.name == "on_interrupt" || c.name == "LangGraphInterruptEvent" {
-                    let value = match &c.value {
-                        Value::String(s) => s.clone(),
-                        v => v.to_string(),
-                    };
-                    writer.meta_event(crate::graphql::MetaEvent::LangGraphInterrupt { value, response: None });
+                    writer.meta_event(crate::graphql::MetaEvent::LangGraphInterrupt { value: text(&c.value), response: None });
+                } else if c.name == "CopilotKitLangGraphInterruptEvent" {
+                    let messages = c.value.get("messages").map(interrupt_messages).unwrap_or_default();
+                    let value = c.value.get("value").map(text).unwrap_or_default();
+                    writer.meta_event(crate::graphql::MetaEvent::CopilotKitLangGraphInterrupt { value, messages, response: None });
                 }
             }
             AguiEvent::RunFinished(_) => {

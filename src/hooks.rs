@@ -24,6 +24,8 @@ pub struct Capabilities {
     pub on_stop_generation: bool,
     /// `agents` is configured (a record, a promise of one, or a function of the request).
     pub agents: bool,
+    /// CopilotKit remote endpoints are configured (`remoteEndpoints` / `remoteActions`).
+    pub remote_endpoints: bool,
 }
 
 /// The callbacks of one request.
@@ -39,6 +41,8 @@ pub struct RequestHooks {
     pub run_id: Option<String>,
     /// `createdAt` the client sent per message id (GraphQL), passed through to middleware.
     pub created_at: Arc<std::collections::HashMap<String, String>>,
+    /// The request's CopilotKit remote endpoints: their actions are server tools too.
+    pub remote: Option<Arc<crate::remote::RemoteSession>>,
 }
 
 impl RequestHooks {
@@ -52,7 +56,14 @@ impl RequestHooks {
             thread_id: None,
             run_id: None,
             created_at: Default::default(),
+            remote: None,
         }
+    }
+
+    /// Serve the remote endpoints' actions (discovered once, on first use) with the user's.
+    pub fn with_remote(mut self, remote: Arc<crate::remote::RemoteSession>) -> Self {
+        self.remote = Some(remote);
+        self
     }
 
     pub fn with_ids(mut self, thread_id: &str, run_id: Option<&str>) -> Self {
@@ -68,9 +79,15 @@ impl RequestHooks {
 
     /// The server-side actions for this request, as tools (CopilotKit parameters → JSON Schema).
     pub async fn server_tools(&self) -> Result<Vec<Tool>, HostError> {
-        if !self.caps.actions {
-            return Ok(vec![]);
+        let mut tools = if self.caps.actions { self.js_tools().await? } else { vec![] };
+        if let Some(remote) = &self.remote {
+            let extra = remote.tools(&tools).await.map_err(|e| HostError { message: e.message })?;
+            tools.extend(extra);
         }
+        Ok(tools)
+    }
+
+    async fn js_tools(&self) -> Result<Vec<Tool>, HostError> {
         let list = self
             .host
             .call("actions.list", json!({"requestId": self.request_id, "properties": self.properties, "url": self.url}))
@@ -194,8 +211,17 @@ impl ToolExecutor for RequestHooks {
         let name = name.to_string();
         let thread_id = self.thread_id.clone();
         let run_id = self.run_id.clone();
+        // A remote endpoint action (the user's own actions shadow those of the same name).
+        let remote = self.remote.as_ref().and_then(|r| r.execute(&name, &arguments));
         let payload = json!({"requestId": self.request_id, "name": name, "arguments": arguments, "properties": self.properties, "url": self.url});
         Box::pin(async move {
+            if let Some(run) = remote {
+                let outcome = run.await;
+                if let Err(message) = &outcome {
+                    report_error(&host, caps, handler_error_event(&name, &url, message, thread_id.as_deref(), run_id.as_deref()));
+                }
+                return outcome;
+            }
             match host.call("actions.execute", payload).await {
                 Ok(v) => {
                     if v.get("undefined").and_then(Value::as_bool) == Some(true) {

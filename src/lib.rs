@@ -16,6 +16,7 @@ pub mod host;
 pub mod http;
 pub mod logging;
 pub mod model;
+pub mod remote;
 pub mod runtime;
 pub mod safety;
 

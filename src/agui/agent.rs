@@ -44,4 +44,10 @@ pub trait AgentProvider: Send + Sync {
     /// [`AguiEvent::Fault`] when it fails — the handler normalises all of that. Dropping the
     /// stream (and `ctx.cancel`) must abort the agent's upstream work.
     fn run(&self, ctx: RunContext) -> BoxStream<'static, AguiEvent>;
+
+    /// `agent/connect` on a thread the store does not know: the events to replay instead, for
+    /// agents that keep their threads elsewhere (a CopilotKit remote endpoint). `None`: nothing.
+    fn load_thread(&self, _agent_id: String, _thread_id: String, _headers: Vec<(String, String)>) -> BoxFuture<'_, Result<Option<Vec<AguiEvent>>, String>> {
+        Box::pin(async { Ok(None) })
+    }
 }

@@ -458,7 +458,7 @@ async fn dispatch(req: HttpRequest, ctx: &AguiContext, cancel: CancellationToken
                 Ok((agent_id, inner)) => match name.as_str() {
                     "agent/run" => run_agent(&req, ctx, cancel, agent_id, inner, RunMode::Run).await,
                     "agent/suggest" => run_agent(&req, ctx, cancel, agent_id, inner, RunMode::Suggest).await,
-                    _ => connect_agent(ctx, cancel, agent_id, inner).await,
+                    _ => connect_agent(&req, ctx, cancel, agent_id, inner).await,
                 },
                 Err(reply) => reply,
             }
@@ -744,7 +744,7 @@ async fn drive_run(
 // agent/connect, agent/stop
 // ------------------------------------------------------------------------------------------------
 
-async fn connect_agent(ctx: &AguiContext, cancel: CancellationToken, agent_id: String, body: InnerBody) -> Reply {
+async fn connect_agent(req: &HttpRequest, ctx: &AguiContext, cancel: CancellationToken, agent_id: String, body: InnerBody) -> Reply {
     match lookup_agent(ctx, &agent_id).await {
         Ok(()) => {}
         Err(Ok(reply)) => return reply,
@@ -754,6 +754,19 @@ async fn connect_agent(ctx: &AguiContext, cancel: CancellationToken, agent_id: S
         Ok(i) => i,
         Err(reply) => return reply,
     };
+    // A thread the store does not know may be known to the agent itself (remote endpoints).
+    if matches!(ctx.store.thread_events(input.thread_id.clone()).await, Ok(ref evs) if evs.is_empty()) {
+        let headers: Vec<(String, String)> = req.headers.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.clone())).collect();
+        match ctx.provider.load_thread(agent_id.clone(), input.thread_id.clone(), headers).await {
+            Ok(Some(events)) => {
+                let frames = futures_util::stream::iter(events).map(|ev| encode_event(&ev)).take_until(cancel.cancelled_owned());
+                return Reply::sse(with_keepalive(frames.boxed(), ctx.keepalive));
+            }
+            Ok(None) => {}
+            // Nothing to restore then: the thread starts empty, as an unknown thread does.
+            Err(message) => tracing::warn!("agent/connect could not load thread state from the agent: {message}"),
+        }
+    }
     let events = match ctx.store.connect(input.thread_id.clone()).await {
         Ok(s) => s,
         Err(message) => return Reply::json(500, json!({"error": "Failed to run agent", "message": message})),
