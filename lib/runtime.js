@@ -4,6 +4,7 @@
 
 const { native, makeDispatch } = require('./native');
 const internal = require('./internal');
+const remote = require('./remote');
 
 const MESSAGE_CLASSES = {
   TextMessage: internal.TextMessage,
@@ -114,7 +115,9 @@ class CopilotRuntime {
     this.middleware = this.params.middleware;
     this.actions = this.params.actions ?? [];
     this.agents = this.params.agents ?? {};
-    this.remoteEndpointDefinitions = [...(this.params.remoteEndpoints ?? []), ...(this.params.remoteActions ?? [])];
+    // LangGraph Platform endpoints throw here, as they do in 1.75.
+    remote.assertNoLangGraphPlatform(this.params.remoteEndpoints);
+    this.remoteEndpointDefinitions = this.params.remoteEndpoints ?? this.params.remoteActions ?? [];
     /** @type {Map<string, any>} native runtimes, keyed by endpoint options */
     this._natives = new Map();
     this._adapterIds = new WeakMap();
@@ -128,7 +131,11 @@ class CopilotRuntime {
     throw new Error('copilot-runtime-rs processes requests natively: serve the runtime through an endpoint factory (e.g. copilotRuntimeNodeHttpEndpoint) instead of calling processRuntimeRequest');
   }
 
-  /** The AG-UI agents given in `agents`, as `{ name, id, description }`. */
+  /**
+   * The AG-UI agents given in `agents`, as `{ name, id, description }` (`name` = the agent's
+   * `agentName` ?? its key). `agents` given as a promise or a function of the request is resolved
+   * per request, so it lists nothing here.
+   */
   discoverAgentsFromAgui() {
     const agents = this.agents && typeof this.agents === 'object' && typeof this.agents.then !== 'function' ? this.agents : {};
     return Object.entries(agents).map(([key, agent]) => ({
@@ -138,29 +145,35 @@ class CopilotRuntime {
     }));
   }
 
-  /** Agents discovered from the CopilotKit remote endpoints (`POST {url}/info`). */
+  /**
+   * The agents of the CopilotKit remote endpoints (`POST {url}/info` with the context's
+   * `properties` and the endpoint's `onBeforeRequest` headers), each `{ name, description, id:
+   * "ck-<uuid>", endpoint }`. `ctx` is the GraphQL context (`{ properties, request? }`).
+   */
   async discoverAgentsFromEndpoints(ctx) {
-    return discoverRemoteAgents(this.remoteEndpointDefinitions, ctx);
+    return remote.discoverAgents(this, ctx);
   }
 
+  /** Remote endpoint agents, then the AG-UI agents. */
   async getAllAgents(ctx) {
-    const remote = await this.discoverAgentsFromEndpoints(ctx);
-    return [...remote, ...this.discoverAgentsFromAgui()];
+    const fromEndpoints = await this.discoverAgentsFromEndpoints(ctx);
+    return [...fromEndpoints, ...this.discoverAgentsFromAgui()];
   }
 
+  /**
+   * A remote endpoint agent's thread (`POST {url}/agents/state`, `state`/`messages` re-encoded as
+   * JSON text); AG-UI agents have none (`threadExists: false`). Unknown agent → an
+   * `AGENT_NOT_FOUND` error. (Requests served by an endpoint factory also answer from the
+   * runtime's thread store; a direct call cannot see it.)
+   */
   async loadAgentState(ctx, threadId, agentName) {
     const agents = await this.getAllAgents(ctx);
     const agent = agents.find((a) => a.name === agentName);
-    if (!agent) {
-      const err = new Error(`Agent '${agentName}' was not found. Available agents are: ${agents.map((a) => a.name).join(', ') || 'none'}`);
-      err.code = 'AGENT_NOT_FOUND';
-      throw err;
+    if (!agent) throw remote.agentNotFound(agentName, agents.map((a) => a.name));
+    if (agent.endpoint && typeof agent.endpoint.url === 'string') {
+      return remote.loadRemoteAgentState(agent.endpoint, ctx, threadId, agentName);
     }
-    if (agent.endpoint && agent.endpoint.url) {
-      const res = await postJson(`${agent.endpoint.url.replace(/\/$/, '')}/agents/state`, { properties: ctx?.properties ?? {}, threadId, name: agentName }, await endpointHeaders(agent.endpoint, ctx));
-      return { threadId, threadExists: !!res.threadExists, state: JSON.stringify(res.state ?? {}), messages: JSON.stringify(res.messages ?? []) };
-    }
-    return { threadId, threadExists: false, state: '{}', messages: '[]' };
+    return { threadId: threadId || '', threadExists: false, state: '{}', messages: '[]' };
   }
 
   /** Report a GraphQL-level error to `onError`. A throwing `onError` is ignored. */
@@ -189,6 +202,7 @@ class CopilotRuntime {
       onError: typeof this.onError === 'function',
       onStopGeneration: typeof this.params.onStopGeneration === 'function',
       agents: hasAgents(this.params.agents),
+      remoteEndpoints: remote.copilotKitEndpoints(this.remoteEndpointDefinitions).length > 0,
     };
   }
 
@@ -273,6 +287,8 @@ class CopilotRuntime {
         const value = await action.handler(p.arguments ?? {});
         return { value: value === undefined ? null : value, undefined: value === undefined };
       },
+      // The CopilotKit remote endpoints of a request, with the headers their onBeforeRequest adds.
+      'remote.endpoints': async (p) => remote.endpointsForRequest(this, p),
       'request.done': async (p) => {
         perRequest.delete(p.requestId);
       },
@@ -332,35 +348,6 @@ class CopilotRuntime {
     }
     return rt;
   }
-}
-
-async function endpointHeaders(endpoint, ctx) {
-  const headers = { 'content-type': 'application/json' };
-  if (typeof endpoint.onBeforeRequest === 'function') {
-    const extra = await endpoint.onBeforeRequest({ ctx });
-    Object.assign(headers, extra?.headers ?? {});
-  }
-  return headers;
-}
-
-async function postJson(url, body, headers) {
-  const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body) });
-  if (!res.ok) throw new Error(`remote endpoint ${url} answered HTTP ${res.status}`);
-  return res.json();
-}
-
-async function discoverRemoteAgents(endpoints, ctx) {
-  const out = [];
-  const seen = new Set();
-  for (const ep of endpoints) {
-    if (!ep || !ep.url || seen.has(ep.url) || ep.type === 'langgraph-platform' || ep.deploymentUrl) continue;
-    seen.add(ep.url);
-    const info = await postJson(`${ep.url.replace(/\/$/, '')}/info`, { properties: ctx?.properties ?? {} }, await endpointHeaders(ep, ctx));
-    for (const a of info.agents ?? []) {
-      out.push({ name: a.name, description: a.description ?? '', id: `ck-${crypto.randomUUID()}`, endpoint: ep });
-    }
-  }
-  return out;
 }
 
 module.exports = { CopilotRuntime, GoogleGenerativeAIAdapter, EmptyAdapter };

@@ -420,7 +420,7 @@ async fn agent_session(
     let agent = match agents.iter().find(|a| a.id == session.agent_name).cloned() {
         Some(a) => Some(SessionAgent::User(a)),
         None if shared.config.capabilities.remote_endpoints => {
-            let remote = Arc::new(graphql_session(&shared, &ctx, hooks.properties.clone(), data.frontend.url.clone()));
+            let remote = Arc::new(graphql_session(&shared, &ctx, hooks.properties.clone(), data.frontend.url.clone()).with_agents_as_tools());
             let discovery = match remote.discover().await {
                 Ok(d) => d,
                 Err(e) => {
@@ -467,7 +467,8 @@ async fn agent_session(
             // frontend actions (first of each name wins).
             let mut seen = HashSet::new();
             let mut actions = Vec::new();
-            let server = remote.tools(&[]).await.unwrap_or_default();
+            // (A failure to list the user's own actions only costs the agent those tools.)
+            let server = hooks.clone().with_remote(remote.clone()).server_tools().await.unwrap_or_default();
             for t in server.iter().filter(|t| t.name != agent.name).chain(tools.iter()) {
                 if seen.insert(t.name.clone()) {
                     actions.push(json!({"name": t.name, "description": t.description, "parameters": t.parameters}));
