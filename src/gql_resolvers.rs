@@ -655,11 +655,15 @@ async fn drive(
     let mut outcome: Option<Result<(), (String, Option<String>)>> = None;
     loop {
         let ev = tokio::select! {
-            ev = events.next() => ev,
+            biased;
             _ = cancel.cancelled() => None,
+            ev = events.next() => ev,
         };
         let Some(ev) = ev else { break };
-        if writer.is_closed() {
+        // Once the run is cancelled, what its agent stream still yields (the closers and the
+        // error of a stream cut short by that cancellation) is not the run's outcome: it was
+        // stopped.
+        if writer.is_closed() || cancel.is_cancelled() {
             cancel.cancel();
             break;
         }

@@ -1010,9 +1010,11 @@ pub fn agui_messages_to_copilotkit(messages: &[Value]) -> Vec<Value> {
             }
             "assistant" => {
                 let calls = m.get("toolCalls").and_then(Value::as_array).cloned().unwrap_or_default();
-                if calls.is_empty() {
+                // (1.10.6 drops the text of a message that also calls tools; it is kept here.)
+                if calls.is_empty() || !text.is_empty() {
                     plain.push(json!({"role": "assistant", "content": text, "id": id, "parentMessageId": id}));
-                } else {
+                }
+                {
                     for c in calls {
                         let args = c.pointer("/function/arguments").and_then(Value::as_str).and_then(|a| serde_json::from_str::<Value>(a).ok()).unwrap_or_else(|| json!({}));
                         plain.push(json!({"id": c.get("id").cloned().unwrap_or(Value::Null), "name": c.pointer("/function/name").cloned().unwrap_or(Value::Null), "arguments": args, "parentMessageId": id}));
