@@ -248,7 +248,7 @@ async fn load_agent_state(shared: Arc<Shared>, data: LoadAgentStateInput, ctx: R
     let user = shared.user_agents(&ctx.headers).await.map_err(|e| ResolverError::copilot(CopilotErrorCode::ConfigurationError, e))?.unwrap_or_default();
     let mut names: Vec<String> = remote.iter().flat_map(|d| d.agents.iter().map(|a| a.name.clone())).collect();
     names.extend(user.iter().map(|a| a.name.clone().unwrap_or_else(|| a.id.clone())));
-    if !names.iter().any(|n| *n == data.agent_name) {
+    if !names.contains(&data.agent_name) {
         return Err(ResolverError::copilot(CopilotErrorCode::AgentNotFound, agent_not_found_message(&data.agent_name, &names)));
     }
 
