@@ -338,6 +338,10 @@ impl AgentProvider for BuiltInProvider {
         Box::pin(async move { crate::remote::agui_connect(&self.shared, &agent_id, &thread_id, &headers).await })
     }
 
+    fn loads_threads(&self) -> bool {
+        self.shared.config.capabilities.remote_endpoints
+    }
+
     fn run(&self, ctx: RunContext) -> BoxStream<'static, AguiEvent> {
         if !self.shared.config.capabilities.remote_endpoints {
             return self.run_local(ctx);

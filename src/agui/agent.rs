@@ -50,4 +50,9 @@ pub trait AgentProvider: Send + Sync {
     fn load_thread(&self, _agent_id: String, _thread_id: String, _headers: Vec<(String, String)>) -> BoxFuture<'_, Result<Option<Vec<AguiEvent>>, String>> {
         Box::pin(async { Ok(None) })
     }
+
+    /// Whether [`AgentProvider::load_thread`] can answer anything (saves the store lookup).
+    fn loads_threads(&self) -> bool {
+        false
+    }
 }

@@ -755,7 +755,7 @@ async fn connect_agent(req: &HttpRequest, ctx: &AguiContext, cancel: Cancellatio
         Err(reply) => return reply,
     };
     // A thread the store does not know may be known to the agent itself (remote endpoints).
-    if matches!(ctx.store.thread_events(input.thread_id.clone()).await, Ok(ref evs) if evs.is_empty()) {
+    if ctx.provider.loads_threads() && matches!(ctx.store.thread_events(input.thread_id.clone()).await, Ok(ref evs) if evs.is_empty()) {
         let headers: Vec<(String, String)> = req.headers.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.clone())).collect();
         match ctx.provider.load_thread(agent_id.clone(), input.thread_id.clone(), headers).await {
             Ok(Some(events)) => {
