@@ -229,6 +229,7 @@ function demoAnswer(body) {
   for (const d of decls) {
     if (d.name.startsWith('AGUISend')) continue;
     const ws = words(d.name).filter((w) => w.length > 3);
+    if (ws.length === 0) continue; // nothing to recognise the tool by
     const score = ws.filter((w) => said.has(w)).length;
     if (score >= Math.min(2, ws.length) && (!best || score > best.score)) best = { d, score };
   }
