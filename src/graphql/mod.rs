@@ -76,8 +76,8 @@ pub use http::{
 };
 pub use inputs::*;
 pub use outputs::{
-    agents_response, copilot_response, copilot_response_from_parts, load_agent_state_response,
-    now_iso, streamed_action_execution, streamed_text_message, AgentInfo, CopilotResponseHead,
+    agents_response, copilot_response, load_agent_state_response, now_iso, AgentInfo,
+    CopilotResponseHead,
     FailedResponseStatusReason, LoadAgentStateOutput, MessageStatus, MessageWriter, MetaEvent,
     OpenAIAssistantApiResponse, OutputMessage, ResponseStatus, ResponseWriter,
 };

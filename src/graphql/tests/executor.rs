@@ -547,19 +547,22 @@ fn graphql_hostile_nesting_is_a_syntax_error() {
 }
 
 #[tokio::test]
-async fn graphql_response_from_parts_with_meta_events() {
-    use crate::graphql::outputs::{
-        copilot_response_from_parts, streamed_text_message, MetaEvent, OutputMessage,
-    };
+async fn graphql_response_with_meta_events() {
+    use crate::graphql::outputs::{copilot_response, MetaEvent, OutputMessage};
     let r = FakeResolvers::new(|_, _| {
-        let msg = streamed_text_message(
-            "m1",
-            Some("2026-01-01T00:00:00.000Z".into()),
-            None,
-            futures_util::stream::iter(vec!["a".to_string(), "b".to_string()]),
-            async { MessageStatus::Success },
-        );
-        let interrupt = MetaEvent::CopilotKitLangGraphInterrupt {
+        let (w, value) = copilot_response(CopilotResponseHead {
+            thread_id: "t1".into(),
+            ..Default::default()
+        });
+        let msg = w.start_text_message("m1", None, Some("2026-01-01T00:00:00.000Z".into()));
+        msg.push("a");
+        msg.push("b");
+        msg.finish(MessageStatus::Success);
+        w.meta_event(MetaEvent::LangGraphInterrupt {
+            value: "x".into(),
+            response: None,
+        });
+        w.meta_event(MetaEvent::CopilotKitLangGraphInterrupt {
             value: "v".into(),
             response: None,
             messages: vec![OutputMessage::Text {
@@ -569,23 +572,9 @@ async fn graphql_response_from_parts_with_meta_events() {
                 parent_message_id: None,
                 status: MessageStatus::Success,
             }],
-        };
-        Ok(copilot_response_from_parts(
-            CopilotResponseHead {
-                thread_id: "t1".into(),
-                ..Default::default()
-            },
-            async { ResponseStatus::Success },
-            futures_util::stream::iter(vec![msg]),
-            futures_util::stream::iter(vec![
-                MetaEvent::LangGraphInterrupt {
-                    value: "x".into(),
-                    response: None,
-                }
-                .into_resolved(),
-                interrupt.into_resolved(),
-            ]),
-        ))
+        });
+        w.finish(ResponseStatus::Success);
+        Ok(value)
     });
     let q = client_mutation_query();
     let payloads = run(&q, min_data(), r, true).await;
