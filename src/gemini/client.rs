@@ -45,13 +45,10 @@ impl std::fmt::Debug for GeminiClient {
     }
 }
 
-impl GeminiClient {
-    pub fn new(cfg: GeminiConfig) -> Self {
-        Self::with_signatures(cfg, ThoughtSignatures::new())
-    }
-
-    /// Use a shared signature store (e.g. one per runtime, across several clients).
-    pub fn with_signatures(cfg: GeminiConfig, signatures: ThoughtSignatures) -> Self {
+/// The process-wide HTTP client (one connection pool for every runtime of the process).
+fn shared_http() -> &'static reqwest::Client {
+    static HTTP: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
+    HTTP.get_or_init(|| {
         let mut builder = reqwest::Client::builder()
             .user_agent(concat!("copilot-runtime-rs/", env!("CARGO_PKG_VERSION")))
             .tcp_nodelay(true)
@@ -62,8 +59,22 @@ impl GeminiClient {
         if std::env::var("NODE_USE_ENV_PROXY").map_or(true, |v| v.trim() != "1") {
             builder = builder.no_proxy();
         }
-        let http = builder.build().unwrap_or_default();
-        GeminiClient { inner: Arc::new(Inner { cfg, http, signatures }) }
+        builder.build().unwrap_or_default()
+    })
+}
+
+impl GeminiClient {
+    /// A client over the process-wide connection pool and thought-signature store, so runtimes
+    /// created per request (as the docs' Node snippets do) share connections and replay each
+    /// other's signatures instead of each holding their own.
+    pub fn new(cfg: GeminiConfig) -> Self {
+        static SIGNATURES: std::sync::OnceLock<ThoughtSignatures> = std::sync::OnceLock::new();
+        Self::with_signatures(cfg, SIGNATURES.get_or_init(ThoughtSignatures::new).clone())
+    }
+
+    /// Use a given signature store (e.g. an isolated one in tests).
+    pub fn with_signatures(cfg: GeminiConfig, signatures: ThoughtSignatures) -> Self {
+        GeminiClient { inner: Arc::new(Inner { cfg, http: shared_http().clone(), signatures }) }
     }
 
     pub fn config(&self) -> &GeminiConfig {
