@@ -6,7 +6,7 @@
 //
 // Options (see bench/README.md): --targets a,b  --workloads a,b  --concurrency 1,64  --repeats N
 //   --setup docs|hoisted  --streams N  --no-footprint  --refresh-footprint  --no-coldstart
-//   --no-startup  --write / --no-write (update bench/RESULTS.md; default: full runs write)
+//   --no-startup  --priority N  --write / --no-write (update bench/RESULTS.md; default: full runs write)
 //
 // Layout: this process (the load generator and the mock Gemini) runs pinned to one CPU; every
 // server under test is its own process pinned to the other (`taskset`). Targets take turns phase
@@ -121,6 +121,18 @@ const repeats = Number(cli.repeats || (QUICK ? 1 : 3));
 const SETUP = cli.setup || 'docs';
 const STREAMS = Number(cli.streams || (QUICK ? 250 : 1000));
 const TIMEOUT_MS = QUICK ? 30_000 : 60_000;
+const OTHER_RETRY_PCT = 15;
+// --priority -10: run the benchmark (and the servers, which inherit it) at a higher scheduling
+// priority than other work on a shared machine. Needs root for negative values. Off by default.
+const PRIORITY = cli.priority !== undefined ? Number(cli.priority) : 0;
+if (PRIORITY) {
+  try {
+    os.setPriority(0, PRIORITY);
+  } catch (e) {
+    process.stderr.write(`bench: cannot set priority ${PRIORITY}: ${e.message}\n`);
+    process.exit(2);
+  }
+}
 const WRITE = cli.write === true || (cli['no-write'] !== true && !QUICK && cli.write !== 'false');
 
 if (!targets.length || !workloads.length || !concurrencies.every((c) => c > 0)) {
@@ -275,7 +287,7 @@ function machineInfo() {
     node: process.version,
     npm: npmVersion,
     commit,
-    pinning: PIN.note,
+    pinning: PIN.note + (PRIORITY ? `; niceness ${PRIORITY} (--priority)` : ''),
     setup: SETUP,
     mode: QUICK ? 'quick' : 'full',
     concurrencies,
@@ -434,6 +446,81 @@ async function warmServer(h, t, mock) {
   return { ok, fail };
 }
 
+/** One measured phase of one target; returns the phase record and its error counts. */
+async function measurePhase(h, t, w, c, r, mock) {
+  mock.setBehaviour(behaviourFor(w, t.protocol));
+  const expect = expectationFor(w, toolFor(t.protocol), w.kind === 'text' ? mock.behaviour.chunks.join('') : '');
+  let cpu0 = NaN;
+  let cpu1 = NaN;
+  let gen0 = null;
+  let gen = null;
+  let busy0 = null;
+  let busy1 = null;
+  const readCpu = () => {
+    try {
+      return proc.cpuMs(h.pid);
+    } catch {
+      return NaN;
+    }
+  };
+  const sampler = proc.rssSampler(h.pid, 25);
+  const res = await runPhase({
+    origin: h.origin,
+    protocol: t.protocol,
+    request: requestFor(t.protocol, w.kind),
+    expect,
+    concurrency: c,
+    mock,
+    timeoutMs: TIMEOUT_MS,
+    ...phaseTiming(w, c),
+    onWindowStart() {
+      cpu0 = readCpu();
+      gen0 = process.cpuUsage();
+      busy0 = proc.cpuBusyMs(PIN.serverCpu);
+    },
+    onWindowEnd() {
+      cpu1 = readCpu();
+      gen = process.cpuUsage(gen0);
+      busy1 = proc.cpuBusyMs(PIN.serverCpu);
+    },
+  });
+  const peakRss = sampler.stop();
+  const cpu = cpu1 - cpu0;
+  const pinned = PIN.serverCpu !== undefined;
+  return {
+    repeat: r,
+    workload: w.id,
+    concurrency: c,
+    target: t.id,
+    ok: res.ok,
+    fail: res.fail,
+    errors: Object.fromEntries(res.errors),
+    windowMs: res.windowMs,
+    steady: res.warmupCompleted >= c,
+    rps: (res.ok / res.windowMs) * 1000,
+    cpuPerReqMs: res.ok ? cpu / res.ok : NaN,
+    cpuWindowMs: cpu,
+    srvPct: (cpu / res.windowMs) * 100,
+    genPct: gen ? ((gen.user + gen.system) / 1000 / res.windowMs) * 100 : NaN,
+    // CPU time other processes took on the server's CPU during the window (pinned runs only).
+    otherPct: pinned ? (Math.max(0, busy1.task - busy0.task - cpu) / res.windowMs) * 100 : NaN,
+    // Interrupt time on the server's CPU (loopback packet processing), in no process's CPU time.
+    irqPct: pinned ? ((busy1.irq - busy0.irq) / res.windowMs) * 100 : NaN,
+    ttftP50: percentile(res.ttft, 50),
+    ttftP99: percentile(res.ttft, 99),
+    addedP50: percentile(res.addedTtft, 50),
+    addedP99: percentile(res.addedTtft, 99),
+    mockTtftP50: percentile(mock.mockTtft, 50),
+    mockTtftP99: percentile(mock.mockTtft, 99),
+    totalP50: percentile(res.total, 50),
+    totalP99: percentile(res.total, 99),
+    peakRss,
+    serverExited: h.exited,
+    attempts: 1,
+    _errors: res.errors,
+  };
+}
+
 async function sectionLoad(mock) {
   const servers = new Map();
   for (const t of targets) {
@@ -444,6 +531,10 @@ async function sectionLoad(mock) {
   }
   const phases = [];
   const total = repeats * workloads.length * concurrencies.length * targets.length;
+  // A window in which other processes took a good share of the server's CPU is measured again
+  // (the machine may be shared); the attempt with the least interference is kept.
+  let retryBudget = Math.ceil(total * (QUICK ? 0.15 : 0.2));
+  const maxRetries = QUICK ? 1 : 2;
   let n = 0;
   let previous = null;
   let group = 0;
@@ -455,90 +546,35 @@ async function sectionLoad(mock) {
         const order = targets.slice(k).concat(targets.slice(0, k));
         for (const t of order) {
           n++;
-          let h = servers.get(t.id);
-          if (h.exited) {
-            log(`  ${t.id} had exited (log: ${h.logPath}: ${tail(h.logPath)}); restarting it`);
-            h = await startServer(t, mock.url);
-            servers.set(t.id, h);
+          let best = null;
+          for (let attempt = 0; attempt <= maxRetries; attempt++) {
+            let h = servers.get(t.id);
+            if (h.exited) {
+              log(`  ${t.id} had exited (log: ${h.logPath}: ${tail(h.logPath)}); restarting it`);
+              h = await startServer(t, mock.url);
+              servers.set(t.id, h);
+            }
+            await settle(previous);
+            await settle(h);
+            const p = await measurePhase(h, t, w, c, r, mock);
+            previous = h;
+            p.attempts = attempt + 1;
+            if (!best || !(p.otherPct >= best.otherPct)) best = { ...p, attempts: attempt + 1 };
+            else best.attempts = attempt + 1;
+            if (!(p.otherPct >= OTHER_RETRY_PCT) || retryBudget <= 0 || attempt === maxRetries) break;
+            retryBudget--;
+            log(`  r${r + 1} ${w.id} c=${c} ${t.id}: other processes took ${Math.round(p.otherPct)}% of the server CPU; measuring again`);
+            await sleep(500);
           }
-          await settle(previous);
-          await settle(h);
-          mock.setBehaviour(behaviourFor(w, t.protocol));
-          const expect = expectationFor(w, toolFor(t.protocol), w.kind === 'text' ? mock.behaviour.chunks.join('') : '');
-          const timing = phaseTiming(w, c);
-          let cpu0 = 0;
-          let cpu1 = 0;
-          let busy0 = null;
-          let busy1 = null;
-          let gen0 = null;
-          let gen = null;
-          const sampler = proc.rssSampler(h.pid, 25);
-          const res = await runPhase({
-            origin: h.origin,
-            protocol: t.protocol,
-            request: requestFor(t.protocol, w.kind),
-            expect,
-            concurrency: c,
-            mock,
-            timeoutMs: TIMEOUT_MS,
-            ...timing,
-            onWindowStart() {
-              try {
-                cpu0 = proc.cpuMs(h.pid);
-              } catch {
-                cpu0 = NaN;
-              }
-              gen0 = process.cpuUsage();
-              busy0 = proc.cpuBusyMs(PIN.serverCpu);
-            },
-            onWindowEnd() {
-              try {
-                cpu1 = proc.cpuMs(h.pid);
-              } catch {
-                cpu1 = NaN;
-              }
-              gen = process.cpuUsage(gen0);
-              busy1 = proc.cpuBusyMs(PIN.serverCpu);
-            },
-          });
-          const peakRss = sampler.stop();
-          const cpu = cpu1 - cpu0;
-          const p = {
-            repeat: r,
-            workload: w.id,
-            concurrency: c,
-            target: t.id,
-            ok: res.ok,
-            fail: res.fail,
-            errors: Object.fromEntries(res.errors),
-            windowMs: res.windowMs,
-            steady: res.warmupCompleted >= c,
-            rps: (res.ok / res.windowMs) * 1000,
-            cpuPerReqMs: res.ok ? cpu / res.ok : NaN,
-            cpuWindowMs: cpu,
-            // CPU time other processes took on the server's CPU during the window (pinned runs only).
-            otherPct: PIN.serverCpu !== undefined ? (Math.max(0, busy1.task - busy0.task - cpu) / res.windowMs) * 100 : NaN,
-            // Interrupt time on the server's CPU (loopback packet processing), not in anyone's CPU time.
-            irqPct: PIN.serverCpu !== undefined ? ((busy1.irq - busy0.irq) / res.windowMs) * 100 : NaN,
-            srvPct: (cpu / res.windowMs) * 100,
-            genPct: gen ? ((gen.user + gen.system) / 1000 / res.windowMs) * 100 : NaN,
-            ttftP50: percentile(res.ttft, 50),
-            ttftP99: percentile(res.ttft, 99),
-            addedP50: percentile(res.addedTtft, 50),
-            addedP99: percentile(res.addedTtft, 99),
-            mockTtftP50: percentile(mock.mockTtft, 50),
-            mockTtftP99: percentile(mock.mockTtft, 99),
-            totalP50: percentile(res.total, 50),
-            totalP99: percentile(res.total, 99),
-            peakRss,
-            serverExited: h.exited,
-          };
+          const p = best;
+          const errs = p._errors;
+          delete p._errors;
           phases.push(p);
-          previous = h;
-          const fails = p.fail ? ` FAILED ${p.fail} (${topErrors(res.errors, 2)})` : '';
+          const fails = p.fail ? ` FAILED ${p.fail} (${topErrors(errs, 2)})` : '';
           log(
             `[${n}/${total}] r${r + 1} ${w.id} c=${c} ${t.id}: ${p.ok} ok${fails}; ${p.ok ? `${p.rps.toFixed(p.rps < 100 ? 1 : 0)} req/s, TTFT p50 ${fmtMs(p.ttftP50)} / p99 ${fmtMs(p.ttftP99)} ms, ` : ''}` +
-              `CPU ${p.ok ? `${fmtMs(p.cpuPerReqMs)} ms/req, ` : ''}server ${Math.round(p.srvPct)}% / gen ${Math.round(p.genPct)}%${p.otherPct >= 10 ? ` / OTHER PROCESSES ${Math.round(p.otherPct)}% of the server CPU` : ''}${p.steady ? '' : ' (warm-up cut short)'}${h.exited ? ' SERVER EXITED' : ''}`,
+              `CPU ${p.ok ? `${fmtMs(p.cpuPerReqMs)} ms/req, ` : ''}server ${Math.round(p.srvPct)}% / gen ${Math.round(p.genPct)}%` +
+              `${p.otherPct >= 10 ? ` / other processes ${Math.round(p.otherPct)}% of the server CPU` : ''}${p.steady ? '' : ' (warm-up cut short)'}${p.serverExited ? ' SERVER EXITED' : ''}`,
           );
         }
       }

@@ -15,6 +15,14 @@ const { parseMarker, markerChunk } = require('../mock-upstream');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** A sleep that can be cancelled, so a race against it leaves no timer behind. */
+function timer(ms) {
+  let t;
+  const p = new Promise((r) => (t = setTimeout(r, ms)));
+  p.cancel = () => clearTimeout(t);
+  return p;
+}
+
 function makePool(origin, connections) {
   return new Pool(origin, {
     connections,
@@ -137,6 +145,7 @@ async function runPhase(opts) {
   const windowStarted = new Promise((r) => (windowStartedResolve = r));
   let warmTimer = null;
   let windowTimer = null;
+  let capTimer = null;
 
   const startWindow = () => {
     if (state !== 'warmup') return;
@@ -147,7 +156,7 @@ async function runPhase(opts) {
     windowStart = performance.now();
     windowStartedResolve();
     windowTimer = setTimeout(checkWindowEnd, opts.window.minMs);
-    setTimeout(endWindow, opts.window.maxMs);
+    capTimer = setTimeout(endWindow, opts.window.maxMs);
   };
   const checkWindowEnd = () => {
     if (state !== 'measure') return;
@@ -158,6 +167,7 @@ async function runPhase(opts) {
     if (state !== 'measure') return;
     state = 'drain';
     clearTimeout(windowTimer);
+    clearTimeout(capTimer);
     res.windowMs = performance.now() - windowStart;
     if (opts.onWindowEnd) opts.onWindowEnd();
     resolveWindowEnd();
@@ -206,7 +216,9 @@ async function runPhase(opts) {
   await windowEnded;
   res.warmupCompleted = warmCompleted;
   // Drain: wait for in-flight requests (not counted), with a cap.
-  await Promise.race([Promise.all(workers), sleep(opts.drainMs ?? 30_000)]);
+  const drainCap = timer(opts.drainMs ?? 30_000);
+  await Promise.race([Promise.all(workers), drainCap]);
+  drainCap.cancel();
   await pool.destroy().catch(() => {});
   res.phaseMs = performance.now() - phaseStart;
   return res;
@@ -232,7 +244,9 @@ async function openStreams({ origin, protocol, request, expect, count, timeoutMs
   }
   // Requests that fail early never open: stop waiting once all have either opened or finished.
   const settled = Promise.all(results);
-  await Promise.race([allOpenP, sleep(timeoutMs), settled]);
+  const cap = timer(timeoutMs);
+  await Promise.race([allOpenP, cap, settled]);
+  cap.cancel();
   return {
     open,
     async release() {
