@@ -356,7 +356,7 @@ function sectionColdStart() {
   const r = measure(modules, { pairs, pin: PIN.server, env: SERVER_ENV });
   log(`  node -e 0: ${fmtMs(r.baselineMs)} ms`);
   for (const [id, x] of Object.entries(r.results)) {
-    log(x.error ? `  ${id}: failed: ${x.error}` : `  ${id}: ${fmtMs(x.wallMs)} ms (+${fmtMs(x.overBaselineMs)} ms over node -e 0; require() itself ${fmtMs(x.inProcessMs)} ms)`);
+    log(x.error ? `  ${id}: failed: ${x.error}` : `  ${id}: ${fmtMs(x.wallMs)} ms (${x.overBaselineMs >= 0 ? "+" : ""}${fmtMs(x.overBaselineMs)} ms over node -e 0; require() itself ${fmtMs(x.inProcessMs)} ms)`);
   }
   return r;
 }
@@ -411,8 +411,8 @@ async function sectionStartup(mock) {
     await h.stop();
     log(
       `startup ${target.id}: listening ${fmtMs(r.readyMs)} ms, first answer ${fmtMs(r.firstAnswerMs)} ms${first.ok ? '' : ` (FAILED: ${first.error})`}; ` +
-        `idle RSS ${(r.idleRss / 2 ** 20).toFixed(1)} MB; ${s.open}/${STREAMS} streams open → RSS ${(r.openRss / 2 ** 20).toFixed(1)} MB` +
-        (Number.isFinite(r.perStreamBytes) ? ` (${(r.perStreamBytes / 1024).toFixed(1)} KB/stream)` : ' (per-stream n/a)') +
+        `idle RSS ${(r.idleRss / 2 ** 20).toFixed(1)} MiB; ${s.open}/${STREAMS} streams open → RSS ${(r.openRss / 2 ** 20).toFixed(1)} MiB` +
+        (Number.isFinite(r.perStreamBytes) ? ` (${(r.perStreamBytes / 1024).toFixed(1)} KiB/stream)` : ' (per-stream n/a)') +
         `; after release ${done.ok} ok / ${done.fail} failed${done.fail ? ` (${r.streamsErrors})` : ''}`,
     );
   }
@@ -533,7 +533,7 @@ async function sectionLoad(mock) {
   const total = repeats * workloads.length * concurrencies.length * targets.length;
   // A window in which other processes took a good share of the server's CPU is measured again
   // (the machine may be shared); the attempt with the least interference is kept.
-  let retryBudget = Math.ceil(total * (QUICK ? 0.15 : 0.2));
+  let retryBudget = Math.ceil(total * (QUICK ? 0.1 : 0.2));
   const maxRetries = QUICK ? 1 : 2;
   let n = 0;
   let previous = null;

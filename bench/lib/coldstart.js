@@ -1,5 +1,5 @@
 // `require()` cold start: wall time of `node -e "require(X)"` minus `node -e 0`, each a fresh
-// process pinned to the server CPU, alternated, median of N pairs. Also the time the require
+// process pinned to the server CPU, run in back-to-back pairs; the median of the N differences. Also the time the require
 // itself takes inside the process (performance.now() around it), which excludes Node's boot.
 'use strict';
 
@@ -21,7 +21,7 @@ function timeNode(pin, code, cwd, env) {
  */
 function measure(modules, { pairs, pin, env }) {
   const base = [];
-  const per = Object.fromEntries(modules.map((m) => [m.id, { wall: [], inproc: [], error: null }]));
+  const per = Object.fromEntries(modules.map((m) => [m.id, { wall: [], diff: [], inproc: [], error: null }]));
   // One untimed round first: page cache warm, so every package is measured the same way.
   for (const m of modules) {
     try {
@@ -33,10 +33,13 @@ function measure(modules, { pairs, pin, env }) {
   for (let i = 0; i < pairs; i++) {
     for (const m of modules) {
       if (per[m.id].error) continue;
-      base.push(timeNode(pin, '0', m.cwd, env).ms);
+      const b = timeNode(pin, '0', m.cwd, env).ms;
+      base.push(b);
       const code = `const t=performance.now();require(${JSON.stringify(m.request)});process.stdout.write(String(performance.now()-t))`;
       const r = timeNode(pin, code, m.cwd, env);
       per[m.id].wall.push(r.ms);
+      // Each pair runs back to back, so a difference within a pair is less exposed to load drifting.
+      per[m.id].diff.push(r.ms - b);
       per[m.id].inproc.push(Number(r.out));
     }
   }
@@ -47,7 +50,7 @@ function measure(modules, { pairs, pin, env }) {
     if (p.error) results[m.id] = { error: p.error };
     else {
       const wallMs = median(p.wall);
-      results[m.id] = { wallMs, overBaselineMs: wallMs - baselineMs, inProcessMs: median(p.inproc) };
+      results[m.id] = { wallMs, overBaselineMs: median(p.diff), inProcessMs: median(p.inproc) };
     }
   }
   return { baselineMs, results };

@@ -114,11 +114,11 @@ function checks(results, cells, perTarget) {
     }
     const pt = perTarget[t.id];
     const st = pt.startup;
-    if (!st || st.error) add('idle RSS', '≤ 70 MB', st ? st.error : 'not measured', null);
-    else add('idle RSS', '≤ 70 MB', `${(st.idleRss / MB).toFixed(1)} MB`, st.idleRss <= 70 * MB, st.firstAnswerOk ? undefined : 'requests were failing');
-    if (!st || st.error) add('RSS per open stream', '≤ 40 KB', 'not measured', null);
-    else if (!Number.isFinite(st.perStreamBytes)) add('RSS per open stream', '≤ 40 KB', `only ${st.streamsOpen}/${st.streamsRequested} streams opened`, false);
-    else add('RSS per open stream', '≤ 40 KB', `${(st.perStreamBytes / 1024).toFixed(1)} KB`, st.perStreamBytes <= 40 * 1024);
+    if (!st || st.error) add('idle RSS', '≤ 70 MiB', st ? st.error : 'not measured', null);
+    else add('idle RSS', '≤ 70 MiB', `${(st.idleRss / MB).toFixed(1)} MiB`, st.idleRss <= 70 * MB, st.firstAnswerOk ? undefined : 'requests were failing');
+    if (!st || st.error) add('RSS per open stream', '≤ 40 KiB', 'not measured', null);
+    else if (!Number.isFinite(st.perStreamBytes)) add('RSS per open stream', '≤ 40 KiB', `only ${st.streamsOpen}/${st.streamsRequested} streams opened`, false);
+    else add('RSS per open stream', '≤ 40 KiB', `${(st.perStreamBytes / 1024).toFixed(1)} KiB`, st.perStreamBytes <= 40 * 1024);
     if (!st || st.error) add('start → first answered request', '≤ 100 ms', 'not measured', null);
     else if (!st.firstAnswerOk) add('start → first answered request', '≤ 100 ms', `first request failed: ${st.firstAnswerError}`, false);
     else add('start → first answered request', '≤ 100 ms', `${st.firstAnswerMs.toFixed(0)} ms`, st.firstAnswerMs <= 100);
@@ -187,7 +187,7 @@ const COLUMNS = [
   ['srv %', 'r'],
   ['gen %', 'r'],
   ['other %', 'r'],
-  ['RSS MB', 'r'],
+  ['RSS MiB', 'r'],
 ];
 
 function mainRows(results, summary) {
@@ -240,7 +240,7 @@ function targetRows(results, summary) {
     const fp = pt.footprint;
     rows.push([
       t.id,
-      t.server === 'floor' ? 'n/a' : !cs ? '—' : cs.error ? 'failed' : `${ms(cs.wallMs)} (+${ms(cs.overBaselineMs)})`,
+      t.server === 'floor' ? 'n/a' : !cs ? '—' : cs.error ? 'failed' : `${ms(cs.wallMs)} (${signed(cs.overBaselineMs)})`,
       !st || st.error ? '—' : `${ms(st.readyMs)}`,
       !st || st.error ? '—' : st.firstAnswerOk ? ms(st.firstAnswerMs) : `failed (${st.firstAnswerError})`,
       !st || st.error ? '—' : mb(st.idleRss),
@@ -260,10 +260,10 @@ const TARGET_COLUMNS = [
   ['require() ms (+ over node -e 0)', 'r'],
   ['spawn → listening ms', 'r'],
   ['spawn → first answer ms', 'r'],
-  ['idle RSS MB', 'r'],
-  ['peak RSS c=256 MB', 'r'],
-  ['streams open → RSS MB', 'r'],
-  ['KB / open stream', 'r'],
+  ['idle RSS MiB', 'r'],
+  ['peak RSS c=256 MiB', 'r'],
+  ['streams open → RSS MiB', 'r'],
+  ['KiB / open stream', 'r'],
   ['install MB / packages', 'r'],
   ['ok (load)', 'r'],
   ['failed (load)', 'r'],
