@@ -177,6 +177,24 @@ const SERVER_ENV = {
 };
 delete SERVER_ENV.BENCH_PINNED;
 
+// Every server this run started, so none outlives it whatever happens.
+const CHILDREN = new Set();
+process.on('exit', () => {
+  for (const c of CHILDREN) {
+    try {
+      c.kill('SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+});
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    process.stderr.write(`\nbench: ${sig}, stopping the servers\n`);
+    process.exit(130);
+  });
+}
+
 /** Start one server under test; resolves once it prints READY. */
 function startServer(target, mockUrl) {
   const logPath = path.join(LOG_DIR, `${target.id}.log`);
@@ -185,6 +203,8 @@ function startServer(target, mockUrl) {
   const tSpawn = performance.now();
   const child = spawn(argv[0], argv.slice(1), { cwd: BENCH, env: SERVER_ENV, stdio: ['ignore', 'pipe', logFd] });
   fs.closeSync(logFd);
+  CHILDREN.add(child);
+  child.once('exit', () => CHILDREN.delete(child));
   return new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => {
@@ -368,17 +388,22 @@ async function sectionStartup(mock) {
   for (const target of targets) {
     const r = { target: target.id };
     out[target.id] = r;
-    mock.setBehaviour(behaviourFor(text, target.protocol));
-    const expect = expectationFor(text, toolFor(target.protocol), mock.behaviour.chunks.join(''));
-    const request = requestFor(target.protocol, 'text');
-    let h;
     try {
-      h = await startServer(target, mock.url);
+      await startupOne(mock, target, r, text);
     } catch (e) {
       r.error = e.message;
       log(`startup ${target.id}: ${e.message}`);
-      continue;
     }
+  }
+  return out;
+}
+
+async function startupOne(mock, target, r, text) {
+  mock.setBehaviour(behaviourFor(text, target.protocol));
+  const expect = expectationFor(text, toolFor(target.protocol), mock.behaviour.chunks.join(''));
+  const request = requestFor(target.protocol, 'text');
+  const h = await startServer(target, mock.url);
+  try {
     r.readyMs = h.tReady - h.tSpawn;
     const pool = makePool(h.origin, 4);
     const first = await fire(pool, request, target.protocol, expect, TIMEOUT_MS);
@@ -408,15 +433,16 @@ async function sectionStartup(mock) {
     r.streamsFail = done.fail;
     r.streamsErrors = topErrors(done.errors);
     r.perStreamBytes = s.open >= Math.min(100, STREAMS) ? (r.openRss - r.idleRss) / s.open : NaN;
-    await h.stop();
     log(
       `startup ${target.id}: listening ${fmtMs(r.readyMs)} ms, first answer ${fmtMs(r.firstAnswerMs)} ms${first.ok ? '' : ` (FAILED: ${first.error})`}; ` +
         `idle RSS ${(r.idleRss / 2 ** 20).toFixed(1)} MiB; ${s.open}/${STREAMS} streams open → RSS ${(r.openRss / 2 ** 20).toFixed(1)} MiB` +
         (Number.isFinite(r.perStreamBytes) ? ` (${(r.perStreamBytes / 1024).toFixed(1)} KiB/stream)` : ' (per-stream n/a)') +
         `; after release ${done.ok} ok / ${done.fail} failed${done.fail ? ` (${r.streamsErrors})` : ''}`,
     );
+  } finally {
+    mock.release();
+    await h.stop();
   }
-  return out;
 }
 
 /** Untimed requests so the JIT (and any lazy loading) is done before the first measured phase. */
