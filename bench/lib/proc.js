@@ -73,6 +73,31 @@ function cpuBusyMs(cpu) {
   }
 }
 
+/**
+ * Scheduler figures of a process summed over its threads, from /proc/PID/task/TID/schedstat:
+ * `waitMs` is the time its threads were runnable but waiting for a CPU (NaN when unavailable).
+ */
+function schedMs(pid) {
+  let run = 0;
+  let wait = 0;
+  let seen = 0;
+  try {
+    for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const f = fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ');
+        run += Number(f[0]);
+        wait += Number(f[1]);
+        seen++;
+      } catch {
+        /* thread exited */
+      }
+    }
+  } catch {
+    return { runMs: NaN, waitMs: NaN };
+  }
+  return seen ? { runMs: run / 1e6, waitMs: wait / 1e6 } : { runMs: NaN, waitMs: NaN };
+}
+
 function alive(pid) {
   try {
     return fs.existsSync(`/proc/${pid}/stat`) && !/^\S+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
@@ -81,4 +106,4 @@ function alive(pid) {
   }
 }
 
-module.exports = { cpuMs, cpuBusyMs, memory, rss, rssSampler, alive, ticksPerSecond };
+module.exports = { cpuMs, cpuBusyMs, schedMs, memory, rss, rssSampler, alive, ticksPerSecond };

@@ -39,7 +39,7 @@ function summarise(results, { JS_FOR }) {
       cpuPerReqMs: med(ps, 'cpuPerReqMs'),
       srvPct: median(ps.map((p) => p.srvPct)),
       genPct: median(ps.map((p) => p.genPct)),
-      otherPct: median(ps.map((p) => (p.interferencePct !== undefined ? p.interferencePct : p.otherPct))),
+      intfPct: median(ps.map((p) => p.interferencePct)),
       ttftP50: med(ps, 'ttftP50'),
       ttftP99: med(ps, 'ttftP99'),
       addedP50: med(ps, 'addedP50'),
@@ -186,7 +186,7 @@ const COLUMNS = [
   ['×JS', 'r'],
   ['srv %', 'r'],
   ['gen %', 'r'],
-  ['other %', 'r'],
+  ['intf %', 'r'],
   ['RSS MiB', 'r'],
 ];
 
@@ -221,7 +221,7 @@ function mainRows(results, summary) {
           none ? '—' : ratio(x.cpuVsJs),
           pct(x.srvPct),
           pct(x.genPct),
-          pct(x.otherPct),
+          pct(x.intfPct),
           mb(x.peakRss),
         ]);
       }
@@ -319,13 +319,13 @@ const LEGEND = [
   'Medians over repeats; ratios are taken within this run. req/s counts only validated answers.',
   '×floor / ×JS: this row divided by the floor / by the JS runtime on the same protocol (GraphQL → 1.10.6, AG-UI → 1.75.0), same workload and concurrency.',
   'TTFT: request sent → first token (text delta or tool call) parsed by the client. +TTFT: mock wrote the first chunk → client parsed it (per request, one clock), i.e. the latency the server adds; Δfloor: +TTFT p99 minus the floor\'s.',
-  'CPU ms/req: server utime+stime (/proc/PID/stat, all threads) over the measured window ÷ validated answers. srv % / gen % / other %: CPU use of the server / of the load generator + mock process / of other processes on the server\'s or the generator\'s CPU (the larger), over the window. RSS: highest sampled during the phase (a process\'s RSS carries over from earlier phases).',
+  'CPU ms/req: server utime+stime (/proc/PID/stat, all threads) over the measured window ÷ validated answers. srv % / gen %: CPU use of the server / of the load generator + mock process over the window. intf %: how long other processes held up the server or the generator (time runnable but waiting for the CPU, capped by the CPU time other processes took there; the larger of the two processes). RSS: highest sampled during the phase (a process\'s RSS carries over from earlier phases).',
   '± fewer than 20 clock ticks (200 ms) of server CPU in the window: the CPU figure is coarse (±5 % or worse).',
   '† load generator ≥ 90 % busy: the server was not the bottleneck, req/s is a lower bound. ~ warm-up cut short (slow target at high concurrency): latencies are biased low.',
 ];
 
 function noise(results) {
-  const v = results.phases.map((p) => (p.interferencePct !== undefined ? p.interferencePct : p.otherPct)).filter(Number.isFinite);
+  const v = results.phases.map((p) => p.interferencePct).filter(Number.isFinite);
   if (!v.length) return null;
   const med = median(v);
   const max = Math.max(...v);
@@ -336,7 +336,7 @@ function noise(results) {
     max,
     bad,
     text:
-      `Other processes on the server's or the generator's CPU during the kept windows: median ${med.toFixed(1)} %, max ${max.toFixed(0)} %` +
+      `Interference from other processes (intf %) in the kept windows: median ${med.toFixed(1)} %, max ${max.toFixed(0)} %` +
       `${bad ? ` (${bad} of ${v.length} windows ≥ 10 %: throughput and latency there are noisy; CPU/request much less so)` : ''}` +
       `${retried ? `; ${retried} phase(s) were measured again because of it` : ''}.`,
   };
