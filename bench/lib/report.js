@@ -387,7 +387,7 @@ function resultsSection(results, summary) {
   if (preliminary) {
     const why = [];
     if (m.mode !== 'full') why.push(`a ${m.mode} run (concurrency ${m.concurrencies.join('/')}, ${m.repeats} repeat(s), ${m.streams} streams held open)`);
-    if (oursFailing) why.push("our targets' requests failed validation (the protocol handlers had not landed), so their rows measure nothing useful yet");
+    if (oursFailing) why.push("requests to our targets failed validation (see Failed requests below), so their rows carry no figures");
     out.push(`> **Preliminary:** ${why.join('; ')}. Replace with a full \`npm run bench\` run.`);
     out.push('');
   }
