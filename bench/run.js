@@ -40,7 +40,9 @@ function parseCli(argv) {
 
 const cli = parseCli(process.argv.slice(2));
 if (cli.help || cli.h) {
-  process.stdout.write(fs.readFileSync(__filename, 'utf8').split('\n').slice(1, 16).map((l) => l.replace(/^\/\/ ?/, '')).join('\n') + '\n');
+  const lines = fs.readFileSync(__filename, 'utf8').split('\n').slice(1);
+  const head = lines.slice(0, lines.findIndex((l) => !l.startsWith('//')));
+  process.stdout.write(`${head.map((l) => l.replace(/^\/\/ ?/, '')).join('\n')}\n`);
   process.exit(0);
 }
 const QUICK = !!cli.quick;
@@ -584,7 +586,7 @@ async function sectionLoad(mock) {
   const total = repeats * workloads.length * concurrencies.length * targets.length;
   // A window in which other processes took a good share of the server's CPU is measured again
   // (the machine may be shared); the attempt with the least interference is kept.
-  let retryBudget = Math.ceil(total * (QUICK ? 0.1 : 0.2));
+  let retryBudget = Math.ceil(total * (QUICK ? 0.1 : 0.12));
   const maxRetries = QUICK ? 1 : 2;
   let n = 0;
   let previous = null;
