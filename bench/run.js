@@ -213,16 +213,17 @@ function startServer(target, mockUrl) {
       child.kill('SIGKILL');
       reject(new Error(`${target.id}: server did not print READY within 60 s (log: ${logPath})`));
     }, 60_000);
-    child.on('exit', (code, sig) => {
+    const early = (code, sig) => {
       clearTimeout(timer);
       reject(new Error(`${target.id}: server exited (${code ?? sig}) before READY; log: ${logPath}: ${tail(logPath)}`));
-    });
+    };
+    child.once('exit', early);
     child.stdout.on('data', (d) => {
       out += d;
       const m = /READY (\d+)/.exec(out);
       if (m) {
         clearTimeout(timer);
-        child.removeAllListeners('exit');
+        child.off('exit', early);
         const tReady = performance.now();
         const h = {
           target,
