@@ -679,7 +679,7 @@ async function main() {
     fs.writeFileSync(p, report.updateResultsMd(fs.existsSync(p) ? fs.readFileSync(p, 'utf8') : '', results, summary));
     log(`updated ${path.relative(process.cwd(), p)}`);
   } else {
-    log('bench/RESULTS.md not updated (quick runs only write with --write)');
+    log(`bench/RESULTS.md not updated (${QUICK ? 'quick runs write only with --write' : '--no-write'})`);
   }
   // Exit status: 0 when the harness worked, even if a target failed requests (that is a result).
 }

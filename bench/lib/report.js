@@ -388,7 +388,8 @@ function resultsSection(results, summary) {
     const why = [];
     if (m.mode !== 'full') why.push(`a ${m.mode} run (concurrency ${m.concurrencies.join('/')}, ${m.repeats} repeat(s), ${m.streams} streams held open)`);
     if (oursFailing) why.push("requests to our targets failed validation (see Failed requests below), so their rows carry no figures");
-    out.push(`> **Preliminary:** ${why.join('; ')}. Replace with a full \`npm run bench\` run.`);
+    const next = oursFailing ? 'Rerun the full `npm run bench` once our targets answer.' : 'Replace with a full `npm run bench` run.';
+    out.push(`> **Preliminary:** ${why.join('; ')}. ${next}`);
     out.push('');
   }
   out.push(`- Machine: ${m.cpu}, ${m.memGiB} GiB RAM, ${m.kernel}; Node ${m.node}, npm ${m.npm}`);
