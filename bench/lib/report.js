@@ -380,7 +380,9 @@ const LOG_END = '<!-- bench:log:end -->';
 function resultsSection(results, summary) {
   const m = results.machine;
   const oursFailing = results.targets.filter((t) => t.ours).some((t) => summary.perTarget[t.id].failures > 0);
-  const preliminary = m.mode !== 'full' || oursFailing;
+  const nz = noise(results);
+  const noisy = !!nz && (nz.med >= 10 || nz.bad > results.phases.length / 4);
+  const preliminary = m.mode !== 'full' || oursFailing || noisy;
   const out = [];
   out.push(`### Latest run: ${m.date.slice(0, 16).replace('T', ' ')} UTC${preliminary ? ' — PRELIMINARY' : ''}`);
   out.push('');
@@ -388,13 +390,17 @@ function resultsSection(results, summary) {
     const why = [];
     if (m.mode !== 'full') why.push(`a ${m.mode} run (concurrency ${m.concurrencies.join('/')}, ${m.repeats} repeat(s), ${m.streams} streams held open)`);
     if (oursFailing) why.push("requests to our targets failed validation (see Failed requests below), so their rows carry no figures");
-    const next = oursFailing ? 'Rerun the full `npm run bench` once our targets answer.' : 'Replace with a full `npm run bench` run.';
+    if (noisy) why.push(`other processes held up the benchmark in ${nz.bad} of ${results.phases.length} windows (intf % ≥ 10), so throughput and latency are noisy`);
+    const next = oursFailing
+      ? 'Rerun the full `npm run bench` once our targets answer.'
+      : m.mode !== 'full'
+        ? 'Replace with a full `npm run bench` run.'
+        : 'Rerun the full `npm run bench` on a quiet machine (or with `--priority -10`).';
     out.push(`> **Preliminary:** ${why.join('; ')}. ${next}`);
     out.push('');
   }
   out.push(`- Machine: ${m.cpu}, ${m.memGiB} GiB RAM, ${m.kernel}; Node ${m.node}, npm ${m.npm}`);
   out.push(`- Pinning: ${m.pinning}`);
-  const nz = noise(results);
   if (nz) out.push(`- ${nz.text}`);
   out.push(`- Commit: ${m.commit}; JS runtimes: @copilotkit/runtime ${m.versions['js-1.10.6']} and ${m.versions['js-1.75.0']}; setup: \`${m.setup}\``);
   out.push(`- Run: ${m.mode}, concurrency ${m.concurrencies.join(', ')}, ${m.repeats} repeat(s), ${m.durationS} s`);
