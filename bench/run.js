@@ -587,7 +587,7 @@ async function sectionLoad(mock) {
   const total = repeats * workloads.length * concurrencies.length * targets.length;
   // A window in which other processes took a good share of the server's CPU is measured again
   // (the machine may be shared); the attempt with the least interference is kept.
-  let retryBudget = Math.ceil(total * (QUICK ? 0.1 : 0.12));
+  let retryBudget = Math.ceil(total * (QUICK ? 0.1 : 0.08));
   const maxRetries = QUICK ? 1 : 2;
   let n = 0;
   let previous = null;
