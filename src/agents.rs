@@ -157,7 +157,9 @@ pub fn forwardable_headers(headers: &[(String, String)]) -> Vec<(String, String)
         .collect()
 }
 
-fn http_client() -> &'static reqwest::Client {
+/// The shared outbound client for `HttpAgent`s and remote endpoints: 10 s connect timeout,
+/// redirects not followed.
+pub(crate) fn http_client() -> &'static reqwest::Client {
     static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
     CLIENT.get_or_init(|| {
         reqwest::Client::builder()

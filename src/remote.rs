@@ -16,7 +16,7 @@
 //! discovery is done once per request ([`RemoteSession`]).
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
@@ -27,6 +27,7 @@ use serde_json::{json, Map, Value};
 use tokio::sync::OnceCell;
 use tokio_util::sync::CancellationToken;
 
+use crate::agents::http_client;
 use crate::agui::events::{Custom, Extra};
 use crate::agui::{AgentInfo, AguiEvent, RunContext};
 use crate::host::Host;
@@ -171,17 +172,6 @@ pub fn display_url(url: &str) -> String {
 // ------------------------------------------------------------------------------------------------
 // HTTP with retries
 // ------------------------------------------------------------------------------------------------
-
-fn http_client() -> &'static reqwest::Client {
-    static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
-    CLIENT.get_or_init(|| {
-        reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap_or_default()
-    })
-}
 
 /// Retries after the first attempt (1.10.6 `fetchWithRetry`: 3).
 const MAX_RETRIES: u32 = 3;
