@@ -18,6 +18,7 @@ use crate::graphql::{
 };
 use crate::hooks::{RequestHooks, Transcript};
 use crate::runtime::{merge_properties, Shared};
+use crate::time::now_ms;
 use futures_util::stream::BoxStream;
 
 pub struct GraphqlResolvers {
@@ -25,10 +26,6 @@ pub struct GraphqlResolvers {
 }
 
 const PUBLIC_API_KEY_HEADER: &str = "x-copilotcloud-public-api-key";
-
-fn now_ms() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
-}
 
 /// The `onError` event of 1.10.6 (`CopilotErrorEvent`).
 fn error_event(ctx: &RequestContext, thread_id: Option<&str>, run_id: Option<&str>, url: &str, started: u64, code: &str, message: &str, source: &str) -> Value {
@@ -324,7 +321,7 @@ fn splice_remote_agents(
             };
             yield ev;
             let Some((agent, call_id, parent, args, result)) = agent_call else { continue };
-            let now = crate::hooks::iso_from_millis(now_ms() as i64);
+            let now = crate::time::now_iso();
             let arguments: Value = serde_json::from_str(&args).unwrap_or_else(|_| json!({}));
             let mut messages = base.messages.clone();
             messages.push(json!({"type": "ActionExecutionMessage", "id": call_id, "createdAt": now, "name": agent.name, "arguments": arguments, "parentMessageId": parent.unwrap_or_else(|| call_id.clone())}));

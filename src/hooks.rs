@@ -12,6 +12,7 @@ use crate::agui::AguiEvent;
 use crate::engine::{ToolExecutor, ToolOutcome};
 use crate::host::{Host, HostError};
 use crate::model::{Message, Tool, UserPart};
+use crate::time::{now_iso, now_ms};
 
 /// Which callbacks the user configured (sent by the JS shim), so absent ones cost nothing.
 #[derive(Debug, Clone, Copy, Default, Deserialize)]
@@ -239,10 +240,6 @@ impl ToolExecutor for RequestHooks {
     }
 }
 
-fn now_ms() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
-}
-
 /// The `onError` event for a server-side action whose handler threw.
 fn handler_error_event(action: &str, url: &str, message: &str, thread_id: Option<&str>, run_id: Option<&str>) -> Value {
     json!({
@@ -269,32 +266,6 @@ pub fn protocol_error_event(method: &str, url: &str, status: u16, body: &[u8]) -
         "context": {"source": "runtime", "request": {"operation": "request", "method": method, "url": url, "startTime": now_ms()}, "response": {"status": status}},
         "error": {"name": "Error", "message": message, "code": "PROTOCOL_ERROR", "statusCode": status}
     })
-}
-
-fn now_iso() -> String {
-    // RFC 3339 with milliseconds, UTC (what `new Date().toISOString()` gives).
-    let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    iso_from_millis(d.as_millis() as i64)
-}
-
-/// `YYYY-MM-DDTHH:MM:SS.mmmZ` for a Unix time in milliseconds.
-pub fn iso_from_millis(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    let millis = ms.rem_euclid(1000);
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Civil from days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if m <= 2 { y + 1 } else { y };
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{millis:03}Z", rem / 3600, rem % 3600 / 60, rem % 60)
 }
 
 /// The 1.10.6 message objects (`TextMessage`, `ActionExecutionMessage`, …) that middleware sees,
@@ -414,13 +385,6 @@ pub fn compact(mut v: Value) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn iso_dates_match_javascript() {
-        assert_eq!(iso_from_millis(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(iso_from_millis(1_795_552_840_776), "2026-11-24T20:40:40.776Z");
-        assert_eq!(iso_from_millis(951_782_400_000), "2000-02-29T00:00:00.000Z");
-    }
 
     #[test]
     fn transcript_assembles_text_calls_and_results() {

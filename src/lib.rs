@@ -19,6 +19,7 @@ pub mod model;
 pub mod remote;
 pub mod runtime;
 pub mod safety;
+pub mod time;
 
 mod binding;
 

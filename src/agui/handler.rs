@@ -18,7 +18,8 @@ use super::events::{AguiEvent, RunError};
 use super::input::RunAgentInput;
 use super::pipeline::{Ending, RunPipeline};
 use super::sse::{encode_event, sse_headers, with_keepalive, DEFAULT_KEEPALIVE};
-use super::store::{iso8601_ms, now_ms, BeginRun, BeginRunError, InMemoryThreadStore, RunRecorder, StopOutcome, ThreadStore};
+use crate::time::{iso_from_millis, now_ms};
+use super::store::{BeginRun, BeginRunError, InMemoryThreadStore, RunRecorder, StopOutcome, ThreadStore};
 use crate::http::{Body, HttpRequest, HttpResponse};
 
 /// The request the handler takes (host-neutral, see [`crate::http`]).
@@ -950,7 +951,7 @@ async fn resource_request(ctx: &AguiContext, path: &str, http_method: &str, _bod
                     .map(|t| {
                         json!({
                             "id": t.id, "name": null, "agentId": t.agent_id, "organizationId": "", "createdById": "",
-                            "archived": false, "createdAt": iso8601_ms(t.created_at_ms), "updatedAt": iso8601_ms(t.updated_at_ms)
+                            "archived": false, "createdAt": iso_from_millis(t.created_at_ms as i64), "updatedAt": iso_from_millis(t.updated_at_ms as i64)
                         })
                     })
                     .collect();

@@ -13,7 +13,6 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use futures_util::future::BoxFuture;
 use futures_util::stream::{BoxStream, StreamExt};
@@ -21,6 +20,7 @@ use serde_json::Value;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
+use crate::time::now_ms;
 use super::compact::{apply_events_to_messages, compact_events};
 use super::events::AguiEvent;
 
@@ -108,30 +108,6 @@ pub trait ThreadStore: Send + Sync {
 // ------------------------------------------------------------------------------------------------
 // Helpers shared with the handler
 // ------------------------------------------------------------------------------------------------
-
-pub fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
-}
-
-/// `Date.prototype.toISOString()` of a millisecond timestamp: `2026-11-24T20:46:20.374Z`.
-pub fn iso8601_ms(ms: u64) -> String {
-    let secs = ms / 1000;
-    let millis = ms % 1000;
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    let (h, mi, s) = (rem / 3600, (rem % 3600) / 60, rem % 60);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + if m <= 2 { 1 } else { 0 };
-    format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{millis:03}Z")
-}
 
 fn estimate_bytes<'a>(events: impl IntoIterator<Item = &'a AguiEvent>) -> usize {
     events.into_iter().map(|e| e.to_json_string().len() + 1).sum()
@@ -702,13 +678,6 @@ mod tests {
         let mut b = begin(store, thread, run).unwrap();
         b.recorder.record(&text_run(thread, run, msg, text));
         b.recorder.finish();
-    }
-
-    #[test]
-    fn iso_dates() {
-        assert_eq!(iso8601_ms(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(iso8601_ms(1_795_553_180_374), "2026-11-24T20:46:20.374Z");
-        assert_eq!(iso8601_ms(951_782_400_001), "2000-02-29T00:00:00.001Z");
     }
 
     #[test]

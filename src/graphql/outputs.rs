@@ -5,25 +5,13 @@
 //! message, push chunks, finish it with a status, …). Everything is channel based, so the writer
 //! can be moved into the engine's task while the executor streams the response.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use futures_util::stream;
 use serde_json::{json, Map, Value as Json};
 use std::sync::atomic::{AtomicUsize, Ordering};
-
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::resolved::Resolved;
-use super::values::format_iso_millis;
-
-/// `new Date().toISOString()`.
-pub fn now_iso() -> String {
-    let ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0);
-    format_iso_millis(ms)
-}
+pub use crate::time::now_iso;
 
 /// Status of one message (`MessageStatus` union).
 #[derive(Debug, Clone, PartialEq)]

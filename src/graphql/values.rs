@@ -424,7 +424,7 @@ pub fn serialize_leaf(t: &TypeDef, v: &Json) -> Result<Json, String> {
             Json::String(_) => Ok(v.clone()),
             Json::Number(n) => n
                 .as_i64()
-                .map(|ms| Json::String(format_iso_millis(ms)))
+                .map(|ms| Json::String(crate::time::iso_from_millis(ms)))
                 .ok_or_else(|| format!("DateTimeISO cannot represent an invalid Date instance {}", v)),
             _ => Err(format!("DateTimeISO cannot be serialized from a non string, non numeric or non Date type {}", v)),
         },
@@ -436,30 +436,6 @@ pub fn serialize_leaf(t: &TypeDef, v: &Json) -> Result<Json, String> {
     }
 }
 
-/// `Date.prototype.toISOString()` of a Unix time in milliseconds.
-pub fn format_iso_millis(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    let millis = ms.rem_euclid(1000);
-    let days = secs.div_euclid(86_400);
-    let sod = secs.rem_euclid(86_400);
-    // Civil-from-days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if m <= 2 { y + 1 } else { y };
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{millis:03}Z",
-        sod / 3600,
-        (sod % 3600) / 60,
-        sod % 60
-    )
-}
 
 // ---------------------------------------------------------------------------------------------
 // variable coercion
@@ -976,11 +952,6 @@ mod tests {
 
     #[test]
     fn graphql_iso_dates() {
-        assert_eq!(format_iso_millis(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(
-            format_iso_millis(1_795_552_840_776),
-            "2026-11-24T20:40:40.776Z"
-        );
         assert!(is_valid_date_time("2026-11-24T20:40:40.701Z"));
         assert!(is_valid_date_time("2026-11-24T20:40:40+01:00"));
         assert!(!is_valid_date_time("yesterday"));
