@@ -436,15 +436,7 @@ pub async fn handle_graphql_with_config(
             .collect(),
         cancel: cancel.clone(),
     };
-    let root = Box::new(RootSource {
-        typename: if op.kind() == OperationKind::Mutation {
-            "Mutation"
-        } else {
-            "Query"
-        },
-        resolvers,
-        ctx,
-    });
+    let root = root_source(&op, resolvers, ctx);
     let output = tokio::select! {
         out = execute(&op, root, incremental) => out,
         _ = cancel.cancelled() => return r.empty(499, vec![]),
@@ -501,14 +493,13 @@ pub async fn handle_graphql_with_config(
     }
 }
 
-/// Executes a prepared request to one JSON result regardless of `@defer`/`@stream` (deferred and
-/// streamed data in place), e.g. for transports that cannot stream.
-pub async fn execute_to_single_result(
+/// The root object of `op`: `Mutation` for a mutation, `Query` otherwise.
+fn root_source(
     op: &super::execute::PreparedOperation,
     resolvers: Arc<dyn RootResolvers>,
     ctx: RequestContext,
-) -> ExecutionPayload {
-    let root = Box::new(RootSource {
+) -> Box<RootSource> {
+    Box::new(RootSource {
         typename: if op.kind() == OperationKind::Mutation {
             "Mutation"
         } else {
@@ -516,7 +507,17 @@ pub async fn execute_to_single_result(
         },
         resolvers,
         ctx,
-    });
+    })
+}
+
+/// Executes a prepared request to one JSON result regardless of `@defer`/`@stream` (deferred and
+/// streamed data in place), e.g. for transports that cannot stream.
+pub async fn execute_to_single_result(
+    op: &super::execute::PreparedOperation,
+    resolvers: Arc<dyn RootResolvers>,
+    ctx: RequestContext,
+) -> ExecutionPayload {
+    let root = root_source(op, resolvers, ctx);
     execute(op, root, false).await.initial
 }
 
