@@ -5,7 +5,9 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use super::ast::{Definition, InputValueDefinition, OperationKind, Type, TypeSystemDefinition};
+use super::ast::{
+    Definition, FieldDefinition, InputValueDefinition, OperationKind, Type, TypeSystemDefinition,
+};
 use super::parser::parse_schema_document;
 
 /// The SDL of the 1.10.6 runtime, byte for byte as captured.
@@ -40,6 +42,17 @@ pub struct FieldDef {
     pub name: String,
     pub args: Vec<InputValueDefinition>,
     pub ty: Type,
+}
+
+fn field_defs(fields: Vec<FieldDefinition>) -> Vec<FieldDef> {
+    fields
+        .into_iter()
+        .map(|f| FieldDef {
+            name: f.name,
+            args: f.arguments,
+            ty: f.ty,
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone)]
@@ -165,14 +178,7 @@ impl Schema {
                         t.kind = TypeKind::Object;
                         t.name = name;
                         t.interfaces = interfaces;
-                        t.fields = fields
-                            .into_iter()
-                            .map(|f| FieldDef {
-                                name: f.name,
-                                args: f.arguments,
-                                ty: f.ty,
-                            })
-                            .collect();
+                        t.fields = field_defs(fields);
                     }
                     TypeSystemDefinition::Interface {
                         name,
@@ -183,14 +189,7 @@ impl Schema {
                         t.kind = TypeKind::Interface;
                         t.name = name;
                         t.interfaces = interfaces;
-                        t.fields = fields
-                            .into_iter()
-                            .map(|f| FieldDef {
-                                name: f.name,
-                                args: f.arguments,
-                                ty: f.ty,
-                            })
-                            .collect();
+                        t.fields = field_defs(fields);
                     }
                     TypeSystemDefinition::Union { name, members, .. } => {
                         t.kind = TypeKind::Union;
