@@ -77,7 +77,11 @@ fn json_error_message(body: &str, err: &serde_json::Error) -> String {
         }
         offset += line.len();
     }
-    let offset = offset.min(body.len());
+    // serde_json's column counts bytes and can stop inside a multi-byte character.
+    let mut offset = offset.min(body.len());
+    while !body.is_char_boundary(offset) {
+        offset += 1;
+    }
     let at = body[..offset]
         .char_indices()
         .last()
@@ -327,4 +331,21 @@ pub fn prepare(params: &GraphQLParams) -> Result<PreparedOperation, RequestError
     let mut op = prepare_document(params)?;
     coerce_variables(&mut op, &params.variables)?;
     Ok(op)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Fuzz regression (fuzz/artifacts/graphql): a syntax error right before a multi-byte
+    /// character made the error message slice the body inside that character and panic.
+    #[test]
+    fn invalid_json_error_inside_multibyte_char() {
+        for body in ["{\"query\": \"\\uuu\u{fffd}uuu\"}", "\"\\u\u{e9}\"", "{\"a\" \u{e9}}", "{\"query\": \"q\"\u{fffd}", "\u{20ac}", "[1 \u{1f600}]"] {
+            let err = params_from_json_body(body.as_bytes()).err().expect("invalid JSON");
+            assert_eq!(err.status, 400, "{body}");
+            let message = err.errors[0].extensions.as_ref().unwrap()["originalError"]["message"].as_str().unwrap().to_string();
+            assert!(message.contains("is not valid JSON"), "{body}: {message}");
+        }
+    }
 }
