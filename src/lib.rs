@@ -8,6 +8,9 @@ pub mod actions;
 pub mod agents;
 pub mod agui;
 pub mod engine;
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod gemini;
 pub mod gql_resolvers;
 pub mod graphql;
