@@ -188,6 +188,32 @@ fn opt_record(cx: &mut Cx, obj: &Map<String, Value>, key: &'static str) -> Resul
     }
 }
 
+/// A required array field whose elements `parse` decodes. Every element is parsed (so all issues are
+/// recorded); `None` when the field or any element is invalid.
+fn parse_list<T>(
+    cx: &mut Cx,
+    obj: &Map<String, Value>,
+    key: &'static str,
+    parse: fn(&mut Cx, &Value) -> Option<(Value, T)>,
+) -> Option<(Vec<Value>, Vec<T>)> {
+    let arr = req_array(cx, obj, key)?;
+    cx.at(Seg::Key(key), |cx| {
+        let mut raw = Vec::with_capacity(arr.len());
+        let mut items = Vec::with_capacity(arr.len());
+        let mut ok = true;
+        for (i, v) in arr.iter().enumerate() {
+            match cx.at(Seg::Index(i), |cx| parse(cx, v)) {
+                Some((r, item)) => {
+                    raw.push(r);
+                    items.push(item);
+                }
+                None => ok = false,
+            }
+        }
+        ok.then_some((raw, items))
+    })
+}
+
 fn req_array<'a>(cx: &mut Cx, obj: &'a Map<String, Value>, key: &'static str) -> Option<&'a Vec<Value>> {
     match obj.get(key) {
         Some(Value::Array(a)) => Some(a),
@@ -255,56 +281,9 @@ fn parse_input(cx: &mut Cx, value: &Value) -> Option<RunAgentInput> {
         Some(v) => Some(v.clone()),
     };
 
-    let mut messages = Vec::new();
-    let mut raw_messages = Vec::new();
-    match req_array(cx, obj, "messages") {
-        Some(arr) => cx.at(Seg::Key("messages"), |cx| {
-            for (i, m) in arr.iter().enumerate() {
-                match cx.at(Seg::Index(i), |cx| parse_message(cx, m)) {
-                    Some((raw, msg)) => {
-                        raw_messages.push(raw);
-                        messages.push(msg);
-                    }
-                    None => ok = false,
-                }
-            }
-        }),
-        None => ok = false,
-    }
-
-    let mut tools = Vec::new();
-    let mut raw_tools = Vec::new();
-    match req_array(cx, obj, "tools") {
-        Some(arr) => cx.at(Seg::Key("tools"), |cx| {
-            for (i, t) in arr.iter().enumerate() {
-                match cx.at(Seg::Index(i), |cx| parse_tool(cx, t)) {
-                    Some((raw, tool)) => {
-                        raw_tools.push(raw);
-                        tools.push(tool);
-                    }
-                    None => ok = false,
-                }
-            }
-        }),
-        None => ok = false,
-    }
-
-    let mut context = Vec::new();
-    let mut raw_context = Vec::new();
-    match req_array(cx, obj, "context") {
-        Some(arr) => cx.at(Seg::Key("context"), |cx| {
-            for (i, c) in arr.iter().enumerate() {
-                match cx.at(Seg::Index(i), |cx| parse_context(cx, c)) {
-                    Some((raw, item)) => {
-                        raw_context.push(raw);
-                        context.push(item);
-                    }
-                    None => ok = false,
-                }
-            }
-        }),
-        None => ok = false,
-    }
+    let messages = parse_list(cx, obj, "messages", parse_message);
+    let tools = parse_list(cx, obj, "tools", parse_tool);
+    let context = parse_list(cx, obj, "context", parse_context);
 
     let forwarded_props = obj.get("forwardedProps").cloned();
 
@@ -327,10 +306,12 @@ fn parse_input(cx: &mut Cx, value: &Value) -> Option<RunAgentInput> {
         }
     };
 
-    let (thread_id, run_id) = match (thread_id, run_id) {
-        (Some(t), Some(r)) if ok => (t, r),
-        _ => return None,
-    };
+    // Every field was checked (so every issue is recorded) before giving up.
+    let (thread_id, run_id, (raw_messages, messages), (raw_tools, tools), (raw_context, context)) =
+        match (thread_id, run_id, messages, tools, context) {
+            (Some(t), Some(r), Some(m), Some(tl), Some(c)) if ok => (t, r, m, tl, c),
+            _ => return None,
+        };
 
     out.set("threadId", thread_id.clone());
     out.set("runId", run_id.clone());

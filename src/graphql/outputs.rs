@@ -497,23 +497,7 @@ impl ResponseWriter {
         parent_message_id: Option<String>,
         created_at: Option<String>,
     ) -> MessageWriter {
-        let (chunks, chunk_stream, chunks_taken) = feed::<String>();
-        let (status_tx, status_rx) = oneshot::channel::<(MessageStatus, usize)>();
-        self.push(Resolved::object(
-            "TextMessageOutput",
-            vec![
-                ("id", Resolved::string(id)),
-                ("createdAt", created(created_at)),
-                ("status", pending_message_status(status_rx, chunks_taken)),
-                ("role", Resolved::string("assistant")),
-                ("content", Resolved::string_stream(chunk_stream)),
-                ("parentMessageId", Resolved::opt_string(parent_message_id)),
-            ],
-        ));
-        MessageWriter {
-            chunks,
-            status: Some(status_tx),
-        }
+        self.start_streamed("TextMessageOutput", id.into(), created_at, ("role", Resolved::string("assistant")), "content", parent_message_id)
     }
 
     /// Starts a streamed tool call (`ActionExecutionStart`); argument fragments follow.
@@ -524,23 +508,33 @@ impl ResponseWriter {
         parent_message_id: Option<String>,
         created_at: Option<String>,
     ) -> MessageWriter {
+        self.start_streamed("ActionExecutionMessageOutput", id.into(), created_at, ("name", Resolved::string(name)), "arguments", parent_message_id)
+    }
+
+    /// A message whose `stream_field` is fed chunk by chunk and whose status follows its chunks.
+    fn start_streamed(
+        &self,
+        typename: &'static str,
+        id: String,
+        created_at: Option<String>,
+        fixed: (&'static str, Resolved),
+        stream_field: &'static str,
+        parent_message_id: Option<String>,
+    ) -> MessageWriter {
         let (chunks, chunk_stream, chunks_taken) = feed::<String>();
         let (status_tx, status_rx) = oneshot::channel::<(MessageStatus, usize)>();
         self.push(Resolved::object(
-            "ActionExecutionMessageOutput",
+            typename,
             vec![
                 ("id", Resolved::string(id)),
                 ("createdAt", created(created_at)),
                 ("status", pending_message_status(status_rx, chunks_taken)),
-                ("name", Resolved::string(name)),
-                ("arguments", Resolved::string_stream(chunk_stream)),
+                fixed,
+                (stream_field, Resolved::string_stream(chunk_stream)),
                 ("parentMessageId", Resolved::opt_string(parent_message_id)),
             ],
         ));
-        MessageWriter {
-            chunks,
-            status: Some(status_tx),
-        }
+        MessageWriter { chunks, status: Some(status_tx) }
     }
 
     /// Appends a complete message (result, agent state, image, or a whole text/tool message).
