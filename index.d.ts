@@ -967,6 +967,8 @@ export interface CreateCopilotRuntimeServerOptions {
   cors?: boolean | CopilotRuntimeCorsOptions;
   /** copilot-runtime-rs: largest accepted request body in bytes (larger → 413). Default 10 MiB. */
   bodyLimit?: number;
+  /** copilot-runtime-rs: most messages one chat request may carry (more → the protocol's 400 error). Default 10 000. */
+  maxMessages?: number;
 }
 
 type WaitUntilFn = (promise: Promise<void> | void) => void;

@@ -121,6 +121,13 @@ const CASES = [
     '{"errors":[{"message":"Batching is not supported.","extensions":{"code":"BAD_REQUEST"}}]}',
   ],
   ['content-type text/plain', '{\n  "query": "query { hello }"\n}\n', { 'content-type': 'text/plain' }, 415, '', { 'content-type': undefined }],
+  [
+    'JSON nested 200 levels deep',
+    `{"query":"query { hello }","variables":{"a":${'['.repeat(200)}${']'.repeat(200)}}}`,
+    {},
+    400,
+    '{"errors":[{"message":"POST body nests deeper than 128 levels.","extensions":{"code":"BAD_REQUEST"}}]}',
+  ],
   ['a well-formed query still works', '{\n  "query": "query { hello }"\n}\n', {}, 200, '{"data":{"hello":"Hello World"}}'],
   ['a query of __typename', '{\n  "query": "{ __typename }"\n}\n', {}, 200, '{"data":{"__typename":"Query"}}'],
 ];
@@ -165,3 +172,18 @@ for (const [name, breakIt] of CLIENT_CASES) {
     assert.equal(gqlErrors[0], run.error);
   });
 }
+
+test('more messages than the maxMessages endpoint option → the client gets a MISUSE error naming the limit, no model call', async () => {
+  const limited = await startGraphqlStack({ endpointOptions: { maxMessages: 2 } });
+  try {
+    const { client } = makeClient(limited.url);
+    const run = await runGenerate(client, chatInput({ messages: [userMessage('one'), userMessage('two'), userMessage('three')] }));
+    const errors = run.error?.graphQLErrors ?? run.reads.flatMap((r) => r.error?.graphQLErrors ?? []);
+    assert.ok(errors.length > 0, `an error reaches the client: ${JSON.stringify(run)}`);
+    assert.equal(errors[0].extensions.code, 'MISUSE');
+    assert.match(errors[0].message, /Too many messages: \d+ in one request, the limit is 2 \(maxMessages option\)/);
+    assert.equal(limited.mock.requests.length, 0);
+  } finally {
+    await limited.close();
+  }
+});

@@ -11,6 +11,7 @@ function endpointConfig(options) {
   const cfg = { basePath };
   if (options.cors !== undefined) cfg.cors = serialiseCors(options.cors);
   if (options.bodyLimit !== undefined) cfg.bodyLimit = options.bodyLimit;
+  if (options.maxMessages !== undefined) cfg.maxMessages = options.maxMessages;
   if (options.properties && typeof options.properties === 'object') cfg.properties = options.properties;
   return cfg;
 }

@@ -86,6 +86,12 @@ impl RootResolvers for GraphqlResolvers {
             // dropped before the response streams, the guard reports the stop and cleans up.
             let mut guard = hooks.guard(json!({"threadId": thread_id, "runId": run_id, "url": url, "agentName": data.agent_session.as_ref().map(|s| s.agent_name.clone()), "lastMessage": null}));
 
+            let max_messages = shared.config.max_messages.unwrap_or(crate::agui::DEFAULT_MAX_MESSAGES);
+            if data.messages.len() > max_messages {
+                guard.finished = true;
+                let msg = format!("Too many messages: {} in one request, the limit is {max_messages} (maxMessages option)", data.messages.len());
+                return Err(ResolverError::copilot(CopilotErrorCode::Misuse, msg));
+            }
             if data.cloud.is_some() && public_key.is_none() {
                 guard.finished = true;
                 let msg = "X-CopilotCloud-Public-API-Key header is required";

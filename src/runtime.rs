@@ -41,6 +41,8 @@ pub struct RuntimeConfig {
     pub keep_alive_seconds: Option<u64>,
     pub thread_store: Option<StoreOptions>,
     pub body_limit: Option<usize>,
+    /// Most messages one chat request may carry (default [`agui::DEFAULT_MAX_MESSAGES`]).
+    pub max_messages: Option<usize>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -194,6 +196,7 @@ impl Runtime {
         agui.version = AGUI_VERSION.into();
         agui.store = shared_store(config.thread_store.unwrap_or_default()) as Arc<dyn ThreadStore>;
         agui.telemetry_disabled = telemetry_disabled();
+        agui.max_messages = config.max_messages.unwrap_or(agui::DEFAULT_MAX_MESSAGES);
         if let Some(s) = config.keep_alive_seconds {
             agui.keepalive = Duration::from_secs(s);
         }

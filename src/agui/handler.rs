@@ -159,6 +159,18 @@ pub struct AguiContext {
     pub a2ui_enabled: bool,
     pub open_generative_ui_enabled: bool,
     pub on_error: Option<ErrorHook>,
+    /// Most messages one run request may carry (larger → 400).
+    pub max_messages: usize,
+}
+
+/// Default for [`AguiContext::max_messages`] (the `maxMessages` endpoint option).
+pub const DEFAULT_MAX_MESSAGES: usize = 10_000;
+/// serde_json's fixed recursion limit: deeper JSON is refused with its own message.
+pub const MAX_JSON_DEPTH: usize = 128;
+
+/// Whether a JSON parse failed only because the document nests deeper than [`MAX_JSON_DEPTH`].
+pub fn too_deep(err: &serde_json::Error) -> bool {
+    err.to_string().starts_with("recursion limit exceeded")
 }
 
 impl AguiContext {
@@ -175,6 +187,7 @@ impl AguiContext {
             a2ui_enabled: false,
             open_generative_ui_enabled: false,
             on_error: None,
+            max_messages: DEFAULT_MAX_MESSAGES,
         }
     }
 }
@@ -405,7 +418,11 @@ fn json_syntax_message(text: &str) -> String {
     format!("Unexpected token '{first}', \"{snippet}\" is not valid JSON")
 }
 
-fn parse_run_input(body: &InnerBody) -> Result<RunAgentInput, Reply> {
+fn too_deep_reply() -> Reply {
+    invalid_request(400, &format!("JSON payload nests deeper than {MAX_JSON_DEPTH} levels"))
+}
+
+fn parse_run_input(body: &InnerBody, max_messages: usize) -> Result<RunAgentInput, Reply> {
     let parsed;
     let value = match body {
         InnerBody::Json(v) => v,
@@ -414,11 +431,18 @@ fn parse_run_input(body: &InnerBody) -> Result<RunAgentInput, Reply> {
                 parsed = v;
                 &parsed
             }
+            Err(e) if too_deep(&e) => return Err(too_deep_reply()),
             Err(_) => {
                 return Err(Reply::json(400, json!({"error": "Invalid request body", "details": json_syntax_message(t)})))
             }
         },
     };
+    if let Some(n) = value.get("messages").and_then(Value::as_array).map(Vec::len).filter(|n| *n > max_messages) {
+        return Err(invalid_request(
+            400,
+            &format!("Too many messages: {n} in one request, the limit is {max_messages} (maxMessages option)"),
+        ));
+    }
     RunAgentInput::from_json(value)
         .map_err(|details| Reply::json(400, json!({"error": "Invalid request body", "details": details})))
 }
@@ -437,11 +461,12 @@ async fn dispatch(req: HttpRequest, ctx: &AguiContext, cancel: CancellationToken
     }
     let envelope: Value = match serde_json::from_slice(&req.body) {
         Ok(v) => v,
+        Err(e) if too_deep(&e) => return too_deep_reply(),
         Err(_) => return invalid_request(400, "Invalid JSON payload"),
     };
     if envelope.is_null() {
-        // 1.75 crashes on a `null` envelope; the catalogue keeps the status.
-        return internal_error();
+        // 1.75 answers 500 (it crashes reading `null.method`); a client error is a 400.
+        return invalid_request(400, "JSON payload must be an object, got null");
     }
     let fields = envelope.as_object();
     let name = match fields.and_then(|o| o.get("method")) {
@@ -572,7 +597,7 @@ async fn run_agent(
             return Reply::json(500, json!({"error": "Failed to run agent", "message": message}));
         }
     }
-    let input = match parse_run_input(&body) {
+    let input = match parse_run_input(&body, ctx.max_messages) {
         Ok(i) => i,
         Err(reply) => return reply,
     };
@@ -751,7 +776,7 @@ async fn connect_agent(req: &HttpRequest, ctx: &AguiContext, cancel: Cancellatio
         Err(Ok(reply)) => return reply,
         Err(Err(message)) => return Reply::json(500, json!({"error": "Failed to run agent", "message": message})),
     }
-    let input = match parse_run_input(&body) {
+    let input = match parse_run_input(&body, ctx.max_messages) {
         Ok(i) => i,
         Err(reply) => return reply,
     };

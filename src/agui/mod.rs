@@ -26,6 +26,6 @@ mod tests;
 pub use agent::{AgentInfo, AgentProvider, RunContext};
 pub use cors::{CorsConfig, CorsOrigin};
 pub use events::AguiEvent;
-pub use handler::{handle, AguiContext, AguiRequest, AguiResponse, ErrorEvent, ErrorHook, ErrorPhase, THREAD_BUSY};
+pub use handler::{handle, too_deep, AguiContext, AguiRequest, AguiResponse, ErrorEvent, ErrorHook, ErrorPhase, DEFAULT_MAX_MESSAGES, MAX_JSON_DEPTH, THREAD_BUSY};
 pub use input::RunAgentInput;
 pub use store::{InMemoryThreadStore, StoreLimits, ThreadStore};

@@ -317,9 +317,12 @@ async fn catalogue_matches_h_captures_byte_for_byte() {
     names.sort();
     // Cases whose answer depends on the reference's earlier threads or on Gemini.
     let state_dependent = ["26-", "38-", "39-", "40-", "41-", "43-"];
+    // Where we deliberately differ from the reference (a `null` envelope: 400, not its crash's 500;
+    // asserted in `catalogue_cases`).
+    let deliberate = ["12-"];
     let mut checked = 0;
     for name in names {
-        if state_dependent.iter().any(|p| name.starts_with(p)) {
+        if state_dependent.iter().chain(deliberate.iter()).any(|p| name.starts_with(p)) {
             continue;
         }
         let stem = name.trim_end_matches(".request.http");
@@ -333,7 +336,7 @@ async fn catalogue_matches_h_captures_byte_for_byte() {
         assert_eq!(String::from_utf8_lossy(&body), String::from_utf8_lossy(&expected_body), "{stem}");
         checked += 1;
     }
-    assert_eq!(checked, 41);
+    assert_eq!(checked, 40);
 }
 
 #[tokio::test]
@@ -484,7 +487,7 @@ async fn envelope_errors() {
         (request("POST", "/api/copilotkit", &[], br#"{"method":"info"}"#), 415, r#"{"error":"invalid_request","message":"Single-route endpoint expects JSON payloads"}"#),
         (request("POST", "/api/copilotkit", &[("content-type", "application/json")], br#"{"method":"info""#), 400, r#"{"error":"invalid_request","message":"Invalid JSON payload"}"#),
         (request("POST", "/api/copilotkit", &[("content-type", "application/json")], b""), 400, r#"{"error":"invalid_request","message":"Invalid JSON payload"}"#),
-        (request("POST", "/api/copilotkit", &[("content-type", "application/json")], b"null"), 500, r#"{"error":"internal_error"}"#),
+        (request("POST", "/api/copilotkit", &[("content-type", "application/json")], b"null"), 400, r#"{"error":"invalid_request","message":"JSON payload must be an object, got null"}"#),
         (request("POST", "/api/copilotkit", &[("content-type", "application/json")], b"[]"), 400, r#"{"error":"invalid_request","message":"Missing method field"}"#),
         (request("POST", "/api/copilotkit", &[("content-type", "application/json")], br#"{"method":""}"#), 400, r#"{"error":"invalid_request","message":"Missing method field"}"#),
         (request("POST", "/api/copilotkit", &[("content-type", "application/json")], br#"{"method":5}"#), 400, r#"{"error":"invalid_request","message":"Unsupported method '5'"}"#),

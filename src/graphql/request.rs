@@ -126,7 +126,13 @@ fn invalid_json(body: &str, err: &serde_json::Error) -> RequestError {
 /// Parameters from a JSON body (`application/json`).
 pub fn params_from_json_body(body: &[u8]) -> Result<GraphQLParams, RequestError> {
     let text = String::from_utf8_lossy(body);
-    let v: Json = serde_json::from_str(&text).map_err(|e| invalid_json(&text, &e))?;
+    let v: Json = serde_json::from_str(&text).map_err(|e| {
+        if crate::agui::too_deep(&e) {
+            RequestError::bad_request(format!("POST body nests deeper than {} levels.", crate::agui::MAX_JSON_DEPTH))
+        } else {
+            invalid_json(&text, &e)
+        }
+    })?;
     match v {
         Json::Array(_) => Err(RequestError::bad_request("Batching is not supported.")),
         Json::Object(m) => params_from_map(m),
