@@ -3,8 +3,13 @@
 // `copilotRuntimeNodeHttpEndpoint` on 127.0.0.1:0 with a request log, the real AG-UI client
 // (`@copilotkit/core` 1.74), and the GraphQL request builders and response reader of the real
 // `@copilotkit/runtime-client-gql` 1.10.6 client driven the way react-core 1.10.6 drives it.
+// Every response a `listen()` server sends is scanned for the API key, the repo path and stack
+// frames: a leak fails the test file (see `findLeaks`).
+import assert from 'node:assert/strict';
 import http from 'node:http';
 import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 export const pkg = require('../../index.js');
@@ -27,13 +32,104 @@ export async function waitFor(fn, { timeoutMs = 5000, interval = 5, what = 'cond
 export const types = (events) => events.map((e) => e.type);
 
 // ---------------------------------------------------------------------------------------------
+// Leak scanner: no response may carry the API key, a server path or a stack trace
+
+/** The adapter API key every stack is configured with: distinctive, so any echo of it is found. */
+export const TEST_API_KEY = 'AIza-crrs-test-secret-7f3c9d';
+/** The absolute path of the repository (no trailing separator): a server path a client must never see. */
+export const REPO_ROOT = path.resolve(fileURLToPath(new URL('../../', import.meta.url)));
+
+/**
+ * A V8 stack frame, raw or inside a JSON string (`\n` escaped): `\n    at fn (/x.js:1:2)`,
+ * `\n    at /x.js:1:2`, `\n    at async file:///x.mjs:1:2`, or any `node:internal` location.
+ */
+const STACK_FRAME = /(?:\n|\\n)[ \t]+at (?:.+?\(.*?:\d+:\d+\)|(?:async )?(?:file:\/\/|node:|\/)\S*:\d+:\d+)|node:internal/;
+
+/**
+ * Every leak in `text`: `[{ what, snippet }]` for each secret (the strings in `secrets`), the repo
+ * path and a stack-trace frame. The snippet is the match with some context, for the report.
+ */
+export function findLeaks(text, { secrets = [TEST_API_KEY] } = {}) {
+  const found = [];
+  const around = (i, len) => JSON.stringify(text.slice(Math.max(0, i - 60), i + len + 60));
+  for (const s of secrets) {
+    const i = text.indexOf(s);
+    if (i >= 0) found.push({ what: `the API key ${JSON.stringify(s)}`, snippet: around(i, s.length) });
+  }
+  const p = text.indexOf(REPO_ROOT);
+  if (p >= 0) found.push({ what: `the repo path ${JSON.stringify(REPO_ROOT)}`, snippet: around(p, REPO_ROOT.length) });
+  const m = STACK_FRAME.exec(text);
+  if (m) found.push({ what: 'a stack-trace frame', snippet: around(m.index, m[0].length) });
+  return found;
+}
+
+/** Leaks found by every `listen()` server of this test file that no `close()` has reported yet. */
+const unreportedLeaks = [];
+
+function leakReport(leaks) {
+  return leaks.map((l) => `  ${l.method} ${l.url} → ${l.status}: ${l.what} in the response ${l.where}: ${l.snippet}`).join('\n');
+}
+
+function failOnLeaks(leaks, who) {
+  if (leaks.length === 0) return;
+  throw new assert.AssertionError({
+    message: `${who}: ${leaks.length} response(s) leaked a secret, server path or stack trace:\n${leakReport(leaks)}`,
+    actual: leaks,
+    expected: [],
+    operator: 'noLeaks',
+  });
+}
+
+// A safety net for a server that is never closed (or a process that is no test file, such as
+// callbacks-child.mjs): what is left is reported on exit, and the exit code makes the file fail.
+process.on('exit', () => {
+  if (unreportedLeaks.length === 0) return;
+  process.stderr.write(`leak scanner (servers not closed): ${unreportedLeaks.length} response(s) leaked a secret, server path or stack trace:\n${leakReport(unreportedLeaks)}\n`);
+  process.exitCode = 1;
+});
+
+/**
+ * Record every byte `res` writes (headers and body) without changing what it does; `check()` scans
+ * what was written so far once (later calls are no-ops) and returns the leaks found.
+ */
+function recordResponse(req, res, secrets) {
+  const body = [];
+  const keep = (chunk, encoding) => {
+    if (chunk == null || typeof chunk === 'function') return;
+    if (typeof chunk === 'string') body.push(Buffer.from(chunk, typeof encoding === 'string' ? encoding : 'utf8'));
+    else if (chunk instanceof Uint8Array) body.push(Buffer.from(chunk)); // a copy: the caller may reuse it
+  };
+  const { write, end } = res;
+  res.write = function (chunk, encoding, cb) {
+    keep(chunk, encoding);
+    return write.call(this, chunk, encoding, cb);
+  };
+  res.end = function (chunk, encoding, cb) {
+    keep(chunk, encoding);
+    return end.call(this, chunk, encoding, cb);
+  };
+  let checked = false;
+  return function check() {
+    if (checked) return [];
+    checked = true;
+    // `_header` is the exact head node:http put on the wire (status line and every header).
+    const head = typeof res._header === 'string' ? res._header : JSON.stringify(res.getHeaders());
+    const base = { method: req.method, url: req.url, status: res.statusCode };
+    return [
+      ...findLeaks(head, { secrets }).map((l) => ({ ...base, where: 'head', ...l })),
+      ...findLeaks(Buffer.concat(body).toString('utf8'), { secrets }).map((l) => ({ ...base, where: 'body', ...l })),
+    ];
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
 // Server side: mock Gemini → runtime → node:http endpoint
 
 /** A fresh mock Gemini (no demo fallback: an unscripted request is a test bug → 500) and runtime. */
 export async function startBackend({ runtimeOptions, adapterOptions } = {}) {
   const mock = await MockGemini.start({ demo: false });
   const runtime = new pkg.CopilotRuntime(runtimeOptions);
-  const serviceAdapter = new pkg.GoogleGenerativeAIAdapter({ apiKey: 'test-key', baseUrl: mock.url, ...adapterOptions });
+  const serviceAdapter = new pkg.GoogleGenerativeAIAdapter({ apiKey: TEST_API_KEY, baseUrl: mock.url, ...adapterOptions });
   return { mock, runtime, serviceAdapter };
 }
 
@@ -42,8 +138,22 @@ export async function startBackend({ runtimeOptions, adapterOptions } = {}) {
  * `{ method, url, headers, receivedAt, body, bodyAt, envelope, closedAt, status }`.
  * The body is observed with a passive `data` listener attached in the same tick as the handler
  * runs, so the handler still reads the stream itself (`observeBody: false` turns it off).
+ *
+ * Every response is recorded (headers and body) and scanned when it closes for `TEST_API_KEY`,
+ * the other `secrets`, the repo path and stack-trace frames; `close()` throws an AssertionError
+ * naming each leaking response (`leaks` lists them as they are found).
  */
-export async function listen(listener, { observeBody = true } = {}) {
+export async function listen(listener, { observeBody = true, secrets = [] } = {}) {
+  const scanFor = [...new Set([TEST_API_KEY, ...secrets.filter(Boolean)])];
+  const leaks = [];
+  const pending = new Set();
+  const scan = (check) => {
+    pending.delete(check);
+    for (const l of check()) {
+      leaks.push(l);
+      unreportedLeaks.push(l);
+    }
+  };
   const requests = [];
   const waiters = [];
   const notify = () => {
@@ -59,9 +169,12 @@ export async function listen(listener, { observeBody = true } = {}) {
   const server = http.createServer((req, res) => {
     const rec = { method: req.method, url: req.url, headers: req.headers, receivedAt: performance.now(), body: null, bodyAt: null, envelope: null, closedAt: null };
     requests.push(rec);
+    const check = recordResponse(req, res, scanFor);
+    pending.add(check);
     res.on('close', () => {
       rec.closedAt = performance.now();
       rec.status = res.statusCode;
+      scan(check);
     });
     if (observeBody) {
       const chunks = [];
@@ -90,6 +203,7 @@ export async function listen(listener, { observeBody = true } = {}) {
     server,
     origin,
     requests,
+    leaks,
     /** Resolves with the first logged request matching `match` (e.g. by envelope method). */
     waitForRequest(match, timeoutMs = 5000) {
       const hit = requests.find(match);
@@ -103,9 +217,15 @@ export async function listen(listener, { observeBody = true } = {}) {
         waiters.push(w);
       });
     },
+    /** Stops the server, then fails if any response leaked (see `findLeaks`). */
     async close() {
       for (const s of sockets) s.destroy();
       await new Promise((resolve) => server.close(() => resolve()));
+      await new Promise((resolve) => setImmediate(resolve));
+      for (const check of [...pending]) scan(check);
+      const mine = new Set(leaks);
+      for (let i = unreportedLeaks.length - 1; i >= 0; i--) if (mine.has(unreportedLeaks[i])) unreportedLeaks.splice(i, 1);
+      failOnLeaks(leaks, `leak scanner (${origin})`);
     },
   };
 }
@@ -118,15 +238,18 @@ export async function listen(listener, { observeBody = true } = {}) {
 export async function startNodeHttpStack({ endpoint = '/api/copilotkit', runtimeOptions, adapterOptions, endpointOptions, observeBody } = {}) {
   const backend = await startBackend({ runtimeOptions, adapterOptions });
   const handler = pkg.copilotRuntimeNodeHttpEndpoint({ runtime: backend.runtime, serviceAdapter: backend.serviceAdapter, endpoint, ...endpointOptions });
-  const srv = await listen((req, res) => handler(req, res), { observeBody });
+  const srv = await listen((req, res) => handler(req, res), { observeBody, secrets: [adapterOptions?.apiKey] });
   return {
     ...backend,
     ...srv,
     handler,
     url: `${srv.origin}${endpoint}`,
     async close() {
-      await srv.close();
-      await backend.mock.close();
+      try {
+        await srv.close();
+      } finally {
+        await backend.mock.close();
+      }
     },
   };
 }
