@@ -341,11 +341,10 @@ test('the child exits cleanly; its stdout+stderr at info level has no key, no pa
 });
 
 // ---------------------------------------------------------------------------------------------
-// Known gaps in the Rust runtime (src/), reported, not fixed here: `todo` until they are.
+// Relayed upstream text is flattened with server paths redacted; every failure logs at warn.
 
 test(
   'upstream text is relayed without its paths and stack frames (responses, onError, log)',
-  { todo: 'src/gemini relays upstream error messages and SSE lines verbatim (only the API key is scrubbed): a path or "at …(file:line:col)" frame in a Gemini error body reaches RUN_ERROR.message, GraphQL FailedResponseStatus.details.description/originalError.message, onError error.message and the WARN "gemini: retrying after error" line (with its raw newline)' },
   () => {
     const relayed = [
       ...responses.flatMap((r) => findLeaks(`${r.head}\n${r.body}`, { secrets: SECRETS }).map((l) => `${r.name}: ${l.what}: ${l.snippet}`)),
@@ -358,7 +357,6 @@ test(
 
 test(
   'every failure leaves a warn or error line in the log at info level',
-  { todo: 'the runtime logs a failed run only at debug ("gemini: request failed" in src/gemini/client.rs): non-retried upstream errors (400/401/403/404), a cut or garbage stream, an in-band error, a throwing action handler or onBeforeRequest leave no line at info (only retries and remote endpoint failures log at warn)' },
   () => {
     assert.deepEqual(silentFailures, []);
   },

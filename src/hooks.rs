@@ -193,6 +193,16 @@ impl Drop for RunGuard {
 
 /// Send an error event to the user's `onError` (never awaited; a throwing `onError` is logged).
 pub fn report_error(host: &Arc<dyn Host>, caps: Capabilities, event: Value) {
+    // Every failure an operator should know about passes here: one warn line each, whether or
+    // not the app has an onError handler. Client mistakes (4xx answers) stay at debug.
+    let text = |p: &str| event.pointer(p).and_then(Value::as_str).unwrap_or("").to_string();
+    let status = event.pointer("/context/response/status").and_then(Value::as_u64).unwrap_or(0);
+    let (operation, code, message) = (text("/context/request/operation"), text("/error/code"), text("/error/message"));
+    if (400..500).contains(&status) {
+        tracing::debug!(%operation, %code, status, "request rejected: {}", crate::logging::one_line(&message));
+    } else {
+        tracing::warn!(%operation, %code, "{}", crate::logging::one_line(&message));
+    }
     if !caps.on_error {
         return;
     }

@@ -30,3 +30,82 @@ pub fn init() {
         }));
     });
 }
+
+/// Text from outside (upstream error bodies, JS error messages) as one log line: control
+/// characters become spaces, so nobody can forge extra log lines through a message.
+pub fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().any(char::is_control) {
+        text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect::<String>().into()
+    } else {
+        text.into()
+    }
+}
+
+/// Directories a server-side absolute path starts with (what [`redact_paths`] hides).
+const PATH_ROOTS: &[&str] = &[
+    "app", "apps", "builds", "code", "data", "etc", "home", "mnt", "nix", "opt", "private", "proc", "root", "snap", "src",
+    "srv", "tmp", "Users", "usr", "var", "work", "workspace",
+];
+
+/// Text relayed from an upstream (error bodies, SSE lines) before it reaches a client or a log:
+/// one line, with server file paths (`/home/…`, `/app/…`, `C:\…`, `file://…`) shown as `[path]`,
+/// so a careless upstream cannot expose its own or our file system layout or stack traces.
+pub fn redact_paths(text: &str) -> String {
+    let flat = one_line(text);
+    let mut out = String::with_capacity(flat.len());
+    let mut rest: &str = &flat;
+    while let Some(start) = next_path_start(rest) {
+        out.push_str(&rest[..start]);
+        let tail = &rest[start..];
+        let end = tail.find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '(' | ')' | '<' | '>' | ',' | ';' | '`')).unwrap_or(tail.len());
+        out.push_str("[path]");
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Byte offset of the next server path in `text`.
+fn next_path_start(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let boundary = |i: usize| i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || matches!(bytes[i - 1], b'/' | b'.' | b'_' | b'-' | b':'));
+    for (i, _) in text.char_indices() {
+        let t = &text[i..];
+        if t.starts_with("file://") {
+            return Some(i);
+        }
+        if t.starts_with('/') && boundary(i) {
+            let seg = t[1..].split(['/', ' ']).next().unwrap_or("");
+            if t[1..].len() > seg.len() && t.as_bytes().get(1 + seg.len()) == Some(&b'/') && PATH_ROOTS.contains(&seg) {
+                return Some(i);
+            }
+        }
+        let b = t.as_bytes();
+        if b.len() > 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && b[2] == b'\\' && boundary(i) {
+            return Some(i);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redact_paths_hides_server_paths_and_keeps_the_rest() {
+        assert_eq!(
+            super::redact_paths("see /work/main/x/credentials.env\n    at f (/home/u/app.js:12:34)"),
+            "see [path]     at f ([path])"
+        );
+        assert_eq!(super::redact_paths("POST /v1beta/models/gemini-2.5-flash:streamGenerateContent"), "POST /v1beta/models/gemini-2.5-flash:streamGenerateContent");
+        assert_eq!(super::redact_paths("models/gemini-1.5-pro is not found"), "models/gemini-1.5-pro is not found");
+        assert_eq!(super::redact_paths(r#"File "C:\\srv\\app.py", line 3"#), r#"File "[path]", line 3"#);
+        assert_eq!(super::redact_paths("http://127.0.0.1:8000/tmp/x stays"), "http://127.0.0.1:8000/tmp/x stays");
+        assert_eq!(super::redact_paths("file:///etc/passwd"), "[path]");
+    }
+
+    #[test]
+    fn one_line_flattens_control_characters() {
+        assert_eq!(super::one_line("a\nb\r\tc"), "a b  c");
+        assert_eq!(super::one_line("plain"), "plain");
+    }
+}

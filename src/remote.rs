@@ -246,7 +246,7 @@ async fn post_json(ep: &Endpoint, path: &str, op: Op, body: &Value) -> Result<Va
         let detail = (op == Op::AgentState)
             .then(|| serde_json::from_slice::<Value>(&bytes).ok())
             .flatten()
-            .and_then(|v| v.get("error").and_then(Value::as_str).map(str::to_string));
+            .and_then(|v| v.get("error").and_then(Value::as_str).map(crate::logging::redact_paths));
         return Err(RemoteError::status(&url, status, op, detail));
     }
     serde_json::from_slice(&bytes).map_err(|_| RemoteError::new(RemoteErrorCode::Unknown, format!("The remote endpoint at {} answered with invalid JSON {}", display_url(&url), op.suffix())))

@@ -6,7 +6,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use futures_util::stream::{BoxStream, StreamExt};
 use futures_util::FutureExt;
 use serde_json::{json, Map, Value};
@@ -17,7 +17,7 @@ use super::cors::{CorsConfig, HeaderBag};
 use super::events::{AguiEvent, RunError};
 use super::input::RunAgentInput;
 use super::pipeline::{Ending, RunPipeline};
-use super::sse::{encode_event, sse_headers, with_keepalive, DEFAULT_KEEPALIVE};
+use super::sse::{encode_event, encode_event_into, sse_headers, with_keepalive, DEFAULT_KEEPALIVE};
 use crate::time::{iso_from_millis, now_ms};
 use super::store::{BeginRun, BeginRunError, InMemoryThreadStore, RunRecorder, StopOutcome, ThreadStore};
 use crate::http::{Body, HttpRequest, HttpResponse};
@@ -640,7 +640,7 @@ async fn run_agent(
 
     let agent_stream = ctx.provider.run(RunContext { agent_id, input, headers, cancel: run_token.clone() });
     let pipeline = RunPipeline::new(thread_id, run_id, start_input);
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Bytes>();
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(RESPONSE_BATCHES);
     let reporter = (mode == RunMode::Run).then_some(reporter);
     tokio::spawn(drive_run(agent_stream, pipeline, recorder, tx, run_token.clone(), cancel, reporter));
 
@@ -672,13 +672,42 @@ fn busy_reply(ctx: &AguiContext, input: &RunAgentInput) -> Reply {
     Reply::sse(with_keepalive(frames.boxed(), ctx.keepalive))
 }
 
+/// Batches of frames buffered between a run and its response: what a client that reads nothing
+/// can make the server hold (with [`MAX_BATCH_EVENTS`] events per batch).
+const RESPONSE_BATCHES: usize = 4;
+/// Most agent events encoded into one batch.
+const MAX_BATCH_EVENTS: usize = 64;
+
+/// Feed one polled agent item to the pipeline: `(run over, ended by the agent's own event)`.
+fn on_agent_item(
+    next: std::thread::Result<Option<AguiEvent>>,
+    pipeline: &mut RunPipeline,
+    out: &mut Vec<AguiEvent>,
+) -> (bool, bool) {
+    match next {
+        Ok(Some(ev)) => {
+            let by_agent = pipeline.push(ev, out);
+            (by_agent, by_agent)
+        }
+        Ok(None) => {
+            pipeline.finish(Ending::Ended, out);
+            (true, false)
+        }
+        Err(_) => {
+            tracing::error!("agent stream panicked");
+            pipeline.finish(Ending::Failed("Agent failed".into()), out);
+            (true, false)
+        }
+    }
+}
+
 /// Pump the agent's events through the pipeline into the store and the response until the run
 /// ends, is stopped, or its client leaves.
 async fn drive_run(
     mut agent: BoxStream<'static, AguiEvent>,
     mut pipeline: RunPipeline,
     mut recorder: Option<Box<dyn RunRecorder>>,
-    tx: tokio::sync::mpsc::UnboundedSender<Bytes>,
+    tx: tokio::sync::mpsc::Sender<Bytes>,
     run_token: CancellationToken,
     request_cancel: CancellationToken,
     reporter: Option<Reporter>,
@@ -688,8 +717,9 @@ async fn drive_run(
     let mut thread_run: (String, String) = (String::new(), String::new());
     // The agent's own events ended the run: its stream gets to finish (see the end).
     let mut ended_by_agent = false;
+    let mut frames = BytesMut::new();
     loop {
-        let done = tokio::select! {
+        let mut done = tokio::select! {
             biased;
             _ = run_token.cancelled() => {
                 pipeline.finish(Ending::Stopped, &mut out);
@@ -699,22 +729,22 @@ async fn drive_run(
                 pipeline.finish(Ending::Stopped, &mut out);
                 true
             }
-            next = AssertUnwindSafe(agent.next()).catch_unwind() => match next {
-                Ok(Some(ev)) => {
-                    ended_by_agent = pipeline.push(ev, &mut out);
-                    ended_by_agent
-                }
-                Ok(None) => {
-                    pipeline.finish(Ending::Ended, &mut out);
-                    true
-                }
-                Err(_) => {
-                    tracing::error!("agent stream panicked");
-                    pipeline.finish(Ending::Failed("Agent failed".into()), &mut out);
-                    true
-                }
-            },
+            next = AssertUnwindSafe(agent.next()).catch_unwind() => {
+                let (d, by_agent) = on_agent_item(next, &mut pipeline, &mut out);
+                ended_by_agent = by_agent;
+                d
+            }
         };
+        // Whatever else the agent has ready right now goes into the same batch: one wake-up of
+        // the response side per burst of events, not per event.
+        let mut batched = 1;
+        while !done && batched < MAX_BATCH_EVENTS && !run_token.is_cancelled() && !request_cancel.is_cancelled() {
+            let Some(next) = AssertUnwindSafe(agent.next()).catch_unwind().now_or_never() else { break };
+            let (d, by_agent) = on_agent_item(next, &mut pipeline, &mut out);
+            ended_by_agent = by_agent;
+            done = d;
+            batched += 1;
+        }
         if !out.is_empty() {
             if let Some(r) = recorder.as_mut() {
                 r.record(&out);
@@ -732,8 +762,31 @@ async fn drive_run(
                     }
                     _ => {}
                 }
-                // A closed channel means the client left; the drop guard has cancelled the run.
-                let _ = tx.send(encode_event(&ev));
+                encode_event_into(&ev, &mut frames);
+            }
+            // A client that reads nothing fills the channel: the run waits here (and so does
+            // its upstream read) until the client reads, stops or leaves.
+            let batch = frames.split().freeze();
+            let sent = tokio::select! {
+                biased;
+                r = tx.send(batch) => r.is_ok(),
+                _ = run_token.cancelled() => false,
+                _ = request_cancel.cancelled() => false,
+            };
+            if !sent && !done {
+                // Stopped or gone while waiting for the client: close the run like a stop.
+                if !tx.is_closed() {
+                    pipeline.finish(Ending::Stopped, &mut out);
+                    if let Some(r) = recorder.as_mut() {
+                        r.record(&out);
+                    }
+                    for ev in out.drain(..) {
+                        encode_event_into(&ev, &mut frames);
+                    }
+                    let _ = tx.try_send(frames.split().freeze());
+                }
+                ended_by_agent = false;
+                done = true;
             }
         }
         if done {

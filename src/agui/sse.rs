@@ -15,6 +15,13 @@ pub const KEEPALIVE_FRAME: &[u8] = b": keep-alive\n\n";
 /// Default quiet interval before a keep-alive frame.
 pub const DEFAULT_KEEPALIVE: Duration = Duration::from_secs(15);
 
+/// Append one event's `data: <json>\n\n` frame to `out`.
+pub fn encode_event_into(event: &AguiEvent, out: &mut bytes::BytesMut) {
+    out.extend_from_slice(b"data: ");
+    out.extend_from_slice(event.to_json_string().as_bytes());
+    out.extend_from_slice(b"\n\n");
+}
+
 /// Encode one event as an SSE frame.
 pub fn encode_event(event: &AguiEvent) -> Bytes {
     let json = event.to_json_string();

@@ -1,9 +1,10 @@
 //! The streaming HTTP client: one `:streamGenerateContent?alt=sse` turn, with retries before the
 //! first event, first-byte/idle timeouts and prompt cancellation.
 //!
-//! Each `stream()` runs its HTTP work in a spawned task that owns the response. The task watches
-//! the cancellation token at every await, and a drop guard cancels it when the returned stream is
-//! dropped, so the upstream connection is closed right away even if nobody polls the stream.
+//! Each `stream()` runs its HTTP work inside the returned stream (no task of its own): the work
+//! watches the cancellation token at every await, makes progress only while the consumer polls
+//! (backpressure reaches the upstream connection), and dropping the stream drops the response,
+//! which closes the upstream connection at once.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -105,14 +106,33 @@ impl GeminiClient {
             }
             let (tx, mut rx) = mpsc::channel::<GeminiEvent>(CHANNEL_CAPACITY);
             let worker_cancel = cancel.child_token();
-            // Dropping the stream (or finishing it) stops the worker and its connection.
             let _guard = worker_cancel.clone().drop_guard();
-            tokio::spawn(run_turn(client, body, model, worker_cancel, tx));
+            // The HTTP work runs inside this stream's own task, polled whenever the consumer
+            // asks for the next event: no task hop per event, and a consumer that stops asking
+            // stops the upstream read (backpressure). Dropping the stream drops the response.
+            // The worker sits in a slot that a small watcher empties on cancellation, so a
+            // cancelled turn closes its connection at once even while nobody polls the stream.
+            let slot: WorkerSlot = Arc::new(std::sync::Mutex::new(Some(Box::pin(run_turn(client, body, model, worker_cancel.clone(), tx)))));
+            {
+                let slot = slot.clone();
+                let watch = worker_cancel.clone();
+                tokio::spawn(async move {
+                    watch.cancelled().await;
+                    let worker = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
+                    drop(worker);
+                });
+            }
+            let mut worker_done = false;
             loop {
                 let next = tokio::select! {
                     biased;
                     _ = cancel.cancelled() => None,
                     ev = rx.recv() => Some(ev),
+                    _ = poll_worker(&slot), if !worker_done => {
+                        // Its sender is gone now: what it delivered is still in `rx`.
+                        worker_done = true;
+                        continue;
+                    }
                 };
                 match next {
                     None => break, // cancelled
@@ -141,6 +161,19 @@ impl GeminiClient {
             }
         }
     }
+}
+
+type WorkerSlot = Arc<std::sync::Mutex<Option<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>>>>;
+
+/// Poll the turn's worker in place; pending for ever once the watcher has dropped it.
+fn poll_worker(slot: &WorkerSlot) -> impl std::future::Future<Output = ()> + '_ {
+    std::future::poll_fn(move |cx| {
+        let mut guard = slot.lock().unwrap_or_else(|e| e.into_inner());
+        match guard.as_mut() {
+            Some(worker) => worker.as_mut().poll(cx),
+            None => std::task::Poll::Pending,
+        }
+    })
 }
 
 enum Attempt {
@@ -223,7 +256,7 @@ async fn run_turn(
             if let Some(delay) = backoff(cfg, attempt - 1, error.retry_delay) {
                 tracing::warn!(
                     %model, attempt, status = ?error.status, code = error.code(),
-                    delay = %format_duration(delay), "gemini: retrying after error: {}", error.message
+                    delay = %format_duration(delay), "gemini: retrying after error: {}", crate::logging::one_line(&error.message)
                 );
                 tokio::select! {
                     biased;
@@ -235,7 +268,7 @@ async fn run_turn(
             tracing::debug!(%model, "gemini: server retry delay exceeds the configured maximum; not retrying");
         }
         error.attempts = attempt;
-        tracing::debug!(%model, attempt, code = error.code(), status = ?error.status, "gemini: request failed");
+        tracing::debug!(%model, attempt, code = error.code(), status = ?error.status, "gemini: request failed: {}", crate::logging::one_line(&error.message));
         deliver(&tx, &cancel, GeminiEvent::Error(error)).await;
         return;
     }

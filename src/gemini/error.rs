@@ -145,7 +145,7 @@ impl GeminiError {
 
     /// Remove every occurrence of `key` from the message (upstreams sometimes echo requests).
     pub(crate) fn scrub(mut self, key: Option<&str>) -> Self {
-        self.message = scrub_secret(&self.message, key);
+        self.message = crate::logging::redact_paths(&scrub_secret(&self.message, key));
         self
     }
 
