@@ -153,31 +153,48 @@ async function handleFetch(options, request) {
     if (signal.aborted) req.cancel();
     else signal.addEventListener('abort', onAbort, { once: true });
   }
-  const head = await req.head();
+  const head = req.tryHead() ?? (await req.head());
   const init = { status: head.status, headers: pairs(await dynamicCors(options, request.headers.get('origin'), head.headers)) };
   if (head.body) {
     if (signal) signal.removeEventListener('abort', onAbort);
     return new Response(nullBodyStatus(head.status) ? null : head.body, init);
   }
   const stream = new ReadableStream({
-    async pull(controller) {
+    pull(controller) {
+      let batch;
       try {
-        const batch = await req.nextBatch();
-        if (batch === null) {
-          if (signal) signal.removeEventListener('abort', onAbort);
-          controller.close();
-        } else {
-          controller.enqueue(new Uint8Array(batch.buffer, batch.byteOffset, batch.byteLength));
-        }
+        batch = req.tryNextBatch();
       } catch (err) {
         controller.error(err);
+        return undefined;
       }
+      if (batch === undefined) return pullSlow(req, controller, signal, onAbort);
+      deliver(controller, batch, signal, onAbort);
+      return undefined;
     },
     cancel() {
       req.cancel();
     },
   });
   return new Response(stream, init);
+}
+
+/** The async path of `pull`: nothing was ready when the stream asked. */
+async function pullSlow(req, controller, signal, onAbort) {
+  try {
+    deliver(controller, await req.nextBatch(), signal, onAbort);
+  } catch (err) {
+    controller.error(err);
+  }
+}
+
+function deliver(controller, batch, signal, onAbort) {
+  if (batch === null) {
+    if (signal) signal.removeEventListener('abort', onAbort);
+    controller.close();
+  } else {
+    controller.enqueue(new Uint8Array(batch.buffer, batch.byteOffset, batch.byteLength));
+  }
 }
 
 function nullBodyStatus(status) {
@@ -287,7 +304,7 @@ async function handleNode(options, req, res) {
       native.cancel();
       return;
     }
-    const head = await native.head();
+    const head = native.tryHead() ?? (await native.head());
     const headers = await dynamicCors(options, req.headers && req.headers.origin, head.headers);
     if (res.destroyed) return;
     res.writeHead(head.status, headerObject(headers));
@@ -298,7 +315,9 @@ async function handleNode(options, req, res) {
     }
     if (typeof res.flushHeaders === 'function') res.flushHeaders();
     for (;;) {
-      const batch = await native.nextBatch();
+      // A batch that is ready now needs no async round trip through the addon.
+      let batch = native.tryNextBatch();
+      if (batch === undefined) batch = await native.nextBatch();
       if (batch === null) break;
       if (res.destroyed) return;
       if (!res.write(batch)) {

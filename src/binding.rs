@@ -110,6 +110,40 @@ impl NativeRuntime {
     }
 }
 
+/// The head for JS; a streamed body stays in `state` for `nextBatch`.
+fn into_head(state: &mut RequestState, resp: HttpResponse) -> ResponseHead {
+    let mut headers = Vec::with_capacity(resp.headers.len() * 2);
+    for (k, v) in resp.headers {
+        headers.push(k);
+        headers.push(v);
+    }
+    let body = match resp.body {
+        Body::Full(b) => Some(Buffer::from(b.to_vec())),
+        Body::Stream(s) => {
+            state.body = Some(s);
+            None
+        }
+    };
+    ResponseHead { status: resp.status as u32, headers, body }
+}
+
+/// `first` plus whatever else the body has ready now (up to [`MAX_BATCH_BYTES`]), as one buffer.
+fn drain_ready(state: &mut RequestState, first: Bytes) -> Vec<u8> {
+    let Some(stream) = state.body.as_mut() else { return first.to_vec() };
+    let mut buf = BytesMut::from(&first[..]);
+    while buf.len() < MAX_BATCH_BYTES {
+        match stream.next().now_or_never() {
+            Some(Some(more)) => buf.extend_from_slice(&more),
+            Some(None) => {
+                state.body = None;
+                break;
+            }
+            None => break,
+        }
+    }
+    buf.to_vec()
+}
+
 struct RequestState {
     pending: Option<BoxFuture<'static, HttpResponse>>,
     body: Option<BoxStream<'static, Bytes>>,
@@ -158,19 +192,7 @@ impl NativeRequest {
                 return Ok(ResponseHead { status: 499, headers: vec![], body: Some(Buffer::from(Vec::new())) });
             }
         };
-        let mut headers = Vec::with_capacity(resp.headers.len() * 2);
-        for (k, v) in resp.headers {
-            headers.push(k);
-            headers.push(v);
-        }
-        let body = match resp.body {
-            Body::Full(b) => Some(Buffer::from(b.to_vec())),
-            Body::Stream(s) => {
-                state.body = Some(s);
-                None
-            }
-        };
-        Ok(ResponseHead { status: resp.status as u32, headers, body })
+        Ok(into_head(&mut state, resp))
     }
 
     /// The next frames of a streamed body (several when more are ready), or `null` at the end.
@@ -186,21 +208,49 @@ impl NativeRequest {
             state.body = None; // drop the producer: this releases the upstream request
             return Ok(None);
         };
-        let mut buf = BytesMut::from(&first[..]);
-        while buf.len() < MAX_BATCH_BYTES {
-            match stream.next().now_or_never() {
-                Some(Some(more)) => buf.extend_from_slice(&more),
-                Some(None) => {
-                    state.body = None;
-                    break;
-                }
-                None => break,
-            }
-        }
-        Ok(Some(Buffer::from(buf.to_vec())))
+        Ok(Some(Buffer::from(drain_ready(&mut state, first))))
     }
 
     /// Abort the request: the client went away or the host gave up. Synchronous and idempotent.
+    /// `head()` without the async round trip when the response is ready at once (most requests
+    /// that never wait for the model or a JS callback): the head, or `null` when it is not ready
+    /// yet (then `await head()` resumes the same work).
+    #[napi]
+    pub fn try_head(&self) -> Result<Option<ResponseHead>> {
+        let Ok(mut state) = self.state.try_lock() else { return Ok(None) };
+        if self.cancel.is_cancelled() {
+            return Ok(None);
+        }
+        let Some(fut) = state.pending.as_mut() else { return Ok(None) };
+        let polled = napi::bindgen_prelude::within_runtime_if_available(|| fut.as_mut().now_or_never());
+        let Some(resp) = polled else { return Ok(None) };
+        state.pending = None;
+        Ok(Some(into_head(&mut state, resp)))
+    }
+
+    /// `nextBatch()` without the async round trip when bytes are ready now: a batch, `null` at
+    /// the end, `undefined` when nothing is ready (then `await nextBatch()`).
+    #[napi]
+    pub fn try_next_batch(&self) -> Either3<Buffer, Null, Undefined> {
+        let Ok(mut state) = self.state.try_lock() else { return Either3::C(()) };
+        if self.cancel.is_cancelled() {
+            return Either3::C(());
+        }
+        let Some(stream) = state.body.as_mut() else { return Either3::B(Null) };
+        let first = napi::bindgen_prelude::within_runtime_if_available(|| stream.next().now_or_never());
+        match first {
+            None => Either3::C(()),
+            Some(None) => {
+                state.body = None;
+                Either3::B(Null)
+            }
+            Some(Some(first)) => {
+                let buf = napi::bindgen_prelude::within_runtime_if_available(|| drain_ready(&mut state, first));
+                Either3::A(Buffer::from(buf))
+            }
+        }
+    }
+
     #[napi]
     pub fn cancel(&self) {
         self.cancel.cancel();

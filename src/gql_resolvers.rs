@@ -634,6 +634,18 @@ fn interrupt_messages(list: &Value) -> Vec<OutputMessage> {
 
 /// Write one run's events into the GraphQL response as they come.
 #[allow(clippy::too_many_arguments)]
+/// Chunks of one streamed message that may wait for a slow client before the run pauses.
+const MAX_PENDING_CHUNKS: usize = 256;
+
+/// Backpressure: wait for the client to take chunks (or for the run to be cancelled).
+async fn room(w: &MessageWriter, cancel: &tokio_util::sync::CancellationToken) {
+    tokio::select! {
+        biased;
+        _ = w.room(MAX_PENDING_CHUNKS) => {}
+        _ = cancel.cancelled() => {}
+    }
+}
+
 async fn drive(
     mut events: futures_util::stream::BoxStream<'static, AguiEvent>,
     writer: crate::graphql::ResponseWriter,
@@ -681,6 +693,7 @@ async fn drive(
             AguiEvent::TextMessageContent(d) => {
                 if let Some(t) = &text {
                     t.push(d.delta);
+                    room(t, &cancel).await;
                 }
             }
             AguiEvent::TextMessageEnd(_) => ended_text = text.take(),
@@ -691,6 +704,7 @@ async fn drive(
             AguiEvent::ToolCallArgs(a) => {
                 if let Some(w) = &action {
                     w.push(a.delta);
+                    room(w, &cancel).await;
                 }
             }
             AguiEvent::ToolCallEnd(_) => {

@@ -337,22 +337,11 @@ pub struct Transcript {
 
 impl Transcript {
     pub fn observe(&mut self, ev: &AguiEvent) {
-        let now = now_iso();
         match ev {
-            AguiEvent::TextMessageStart(s) => self.messages.push(json!({"type": "TextMessage", "id": s.message_id, "createdAt": now, "role": "assistant", "content": ""})),
-            AguiEvent::TextMessageContent(d) => {
-                if let Some(m) = self.find(&d.message_id, "TextMessage") {
-                    let c = m["content"].as_str().unwrap_or("").to_string() + &d.delta;
-                    m["content"] = Value::String(c);
-                }
-            }
-            AguiEvent::ToolCallStart(s) => self.messages.push(json!({"type": "ActionExecutionMessage", "id": s.tool_call_id, "createdAt": now, "name": s.tool_call_name, "arguments": "", "parentMessageId": s.parent_message_id})),
-            AguiEvent::ToolCallArgs(a) => {
-                if let Some(m) = self.find(&a.tool_call_id, "ActionExecutionMessage") {
-                    let c = m["arguments"].as_str().unwrap_or("").to_string() + &a.delta;
-                    m["arguments"] = Value::String(c);
-                }
-            }
+            AguiEvent::TextMessageStart(s) => self.messages.push(json!({"type": "TextMessage", "id": s.message_id, "createdAt": now_iso(), "role": "assistant", "content": ""})),
+            AguiEvent::TextMessageContent(d) => self.append(&d.message_id, "TextMessage", "content", &d.delta),
+            AguiEvent::ToolCallStart(s) => self.messages.push(json!({"type": "ActionExecutionMessage", "id": s.tool_call_id, "createdAt": now_iso(), "name": s.tool_call_name, "arguments": "", "parentMessageId": s.parent_message_id})),
+            AguiEvent::ToolCallArgs(a) => self.append(&a.tool_call_id, "ActionExecutionMessage", "arguments", &a.delta),
             AguiEvent::ToolCallResult(r) => {
                 let name = self
                     .messages
@@ -361,7 +350,7 @@ impl Transcript {
                     .and_then(|m| m["name"].as_str())
                     .unwrap_or("")
                     .to_string();
-                self.messages.push(json!({"type": "ResultMessage", "id": format!("result-{}", r.tool_call_id), "createdAt": now, "actionExecutionId": r.tool_call_id, "actionName": name, "result": r.content}));
+                self.messages.push(json!({"type": "ResultMessage", "id": format!("result-{}", r.tool_call_id), "createdAt": now_iso(), "actionExecutionId": r.tool_call_id, "actionName": name, "result": r.content}));
             }
             AguiEvent::RunError(_) | AguiEvent::Fault(_) => self.failed = true,
             _ => {}
@@ -370,6 +359,13 @@ impl Transcript {
 
     fn find(&mut self, id: &str, ty: &str) -> Option<&mut Value> {
         self.messages.iter_mut().rev().find(|m| m["type"] == ty && m["id"] == id)
+    }
+
+    /// Appends a streamed delta in place (a long answer must stay linear, not copy per chunk).
+    fn append(&mut self, id: &str, ty: &str, field: &str, delta: &str) {
+        if let Some(Value::String(s)) = self.find(id, ty).and_then(|m| m.get_mut(field)) {
+            s.push_str(delta);
+        }
     }
 
     pub fn failed(&self) -> bool {

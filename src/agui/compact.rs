@@ -344,9 +344,14 @@ pub fn apply_events_to_messages(mut messages: Vec<Value>, events: &[AguiEvent]) 
             .find(|m| m.get("id").and_then(Value::as_str) == Some(id))
             .and_then(Value::as_object_mut)
     }
+    // In place: a long streamed answer must cost linear time, not a copy per chunk.
     fn append(m: &mut Map<String, Value>, key: &str, delta: &str) {
-        let cur = m.get(key).and_then(Value::as_str).unwrap_or("").to_string();
-        m.insert(key.to_string(), Value::String(cur + delta));
+        match m.get_mut(key) {
+            Some(Value::String(s)) => s.push_str(delta),
+            _ => {
+                m.insert(key.to_string(), Value::String(delta.to_string()));
+            }
+        }
     }
     for ev in events {
         match ev {

@@ -674,7 +674,7 @@ fn busy_reply(ctx: &AguiContext, input: &RunAgentInput) -> Reply {
 
 /// Batches of frames buffered between a run and its response: what a client that reads nothing
 /// can make the server hold (with [`MAX_BATCH_EVENTS`] events per batch).
-const RESPONSE_BATCHES: usize = 4;
+const RESPONSE_BATCHES: usize = 32;
 /// Most agent events encoded into one batch.
 const MAX_BATCH_EVENTS: usize = 64;
 

@@ -522,6 +522,7 @@ impl ResponseWriter {
         parent_message_id: Option<String>,
     ) -> MessageWriter {
         let (chunks, chunk_stream, chunks_taken) = feed::<String>();
+        let taken = chunks_taken.clone();
         let (status_tx, status_rx) = oneshot::channel::<(MessageStatus, usize)>();
         self.push(Resolved::object(
             typename,
@@ -534,7 +535,7 @@ impl ResponseWriter {
                 ("parentMessageId", Resolved::opt_string(parent_message_id)),
             ],
         ));
-        MessageWriter { chunks, status: Some(status_tx) }
+        MessageWriter { chunks, status: Some(status_tx), taken }
     }
 
     /// Appends a complete message (result, agent state, image, or a whole text/tool message).
@@ -601,6 +602,8 @@ fn pending_message_status(
 pub struct MessageWriter {
     chunks: Feed<String>,
     status: Option<oneshot::Sender<(MessageStatus, usize)>>,
+    /// How many chunks the response has taken so far.
+    taken: watch::Receiver<usize>,
 }
 
 impl MessageWriter {
@@ -612,6 +615,14 @@ impl MessageWriter {
     /// One upstream delta = one list item.
     pub fn push(&self, chunk: impl Into<String>) {
         self.chunks.push(chunk.into());
+    }
+
+    /// Waits while more than `max_pending` pushed chunks are still waiting for the client:
+    /// a client that reads nothing holds the producer (and the upstream read) here.
+    pub async fn room(&self, max_pending: usize) {
+        let pushed = self.chunks.pushed();
+        let mut taken = self.taken.clone();
+        let _ = taken.wait_for(|n| n + max_pending >= pushed).await;
     }
 
     /// Resolves the status; it is delivered once every chunk pushed before it was delivered.
