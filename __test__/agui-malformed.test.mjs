@@ -33,6 +33,7 @@ const cases = [
   ['no content-type → 415', envelope('{"method":"info"}', { headers: {} }), 415, invalid('Single-route endpoint expects JSON payloads')],
   ['invalid JSON → 400', envelope('{"method":'), 400, invalid('Invalid JSON payload')],
   ['empty body → 400 invalid JSON', envelope(''), 400, invalid('Invalid JSON payload')],
+  ['invalid UTF-8 in the JSON → 400', { method: 'POST', headers: JSON_CT, body: Buffer.concat([Buffer.from('{"method":"info","x":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]) }, 400, invalid('Invalid JSON payload')],
   ['JSON null → 400 (1.75 answers 500)', envelope('null'), 400, invalid('JSON payload must be an object, got null')],
   ['JSON nested 200 levels deep → 400 naming the limit', envelope(`{"method":"info","x":${'['.repeat(200)}${']'.repeat(200)}}`), 400, invalid('JSON payload nests deeper than 128 levels')],
   ['missing method → 400', envelope({ params: {} }), 400, invalid('Missing method field')],

@@ -49,7 +49,7 @@ export async function startGraphqlStack(options = {}) {
 /** A raw node:http POST (exact status, headers and body), `{ status, headers, body, json }`. */
 export function rawPost(url, body, { headers = CLIENT_HEADERS, method = 'POST' } = {}) {
   return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+    const payload = body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
     const h = { connection: 'close', ...headers };
     if (payload) h['content-length'] = payload.length;
     const req = http.request(url, { method, headers: h }, (res) => {
