@@ -4,6 +4,7 @@
 // goes away cancels the native request, which aborts the upstream LLM call at once.
 'use strict';
 
+const { headOf, batchOf } = require('./native');
 const DEFAULT_BODY_LIMIT = 10 * 1024 * 1024;
 
 function endpointConfig(options) {
@@ -64,6 +65,10 @@ function headerObject(flat) {
  * falsy, throws, or the request has no `Origin`. Applied to the flat header list Rust produced,
  * and only where Rust added CORS headers (not outside the base path).
  */
+function hasOriginFunction(options) {
+  return Boolean(options.cors && typeof options.cors.origin === 'function');
+}
+
 async function dynamicCors(options, requestOrigin, flat) {
   const cors = options.cors;
   if (!cors || typeof cors.origin !== 'function') return flat;
@@ -153,7 +158,7 @@ async function handleFetch(options, request) {
     if (signal.aborted) req.cancel();
     else signal.addEventListener('abort', onAbort, { once: true });
   }
-  const head = req.tryHead() ?? (await req.head());
+  const head = await headOf(req);
   const init = { status: head.status, headers: pairs(await dynamicCors(options, request.headers.get('origin'), head.headers)) };
   if (head.body) {
     if (signal) signal.removeEventListener('abort', onAbort);
@@ -182,7 +187,7 @@ async function handleFetch(options, request) {
 /** The async path of `pull`: nothing was ready when the stream asked. */
 async function pullSlow(req, controller, signal, onAbort) {
   try {
-    deliver(controller, await req.nextBatch(), signal, onAbort);
+    deliver(controller, await batchOf(req), signal, onAbort);
   } catch (err) {
     controller.error(err);
   }
@@ -304,8 +309,8 @@ async function handleNode(options, req, res) {
       native.cancel();
       return;
     }
-    const head = native.tryHead() ?? (await native.head());
-    const headers = await dynamicCors(options, req.headers && req.headers.origin, head.headers);
+    const head = await headOf(native);
+    const headers = hasOriginFunction(options) ? await dynamicCors(options, req.headers && req.headers.origin, head.headers) : head.headers;
     if (res.destroyed) return;
     res.writeHead(head.status, headerObject(headers));
     if (head.body) {
@@ -313,14 +318,24 @@ async function handleNode(options, req, res) {
       finished = true;
       return;
     }
-    if (typeof res.flushHeaders === 'function') res.flushHeaders();
+    // A batch that is ready now needs no async round trip through the addon, and goes out with
+    // the headers; the headers are sent on their own only when the body has to wait.
+    let batch = native.tryNextBatch();
+    if (batch === undefined && typeof res.flushHeaders === 'function') res.flushHeaders();
     for (;;) {
-      // A batch that is ready now needs no async round trip through the addon.
-      let batch = native.tryNextBatch();
-      if (batch === undefined) batch = await native.nextBatch();
+      if (batch === undefined) batch = await batchOf(native);
       if (batch === null) break;
       if (res.destroyed) return;
-      if (!res.write(batch)) {
+      const next = native.tryNextBatch();
+      if (next === null) {
+        // The last batch and the end of the body in one write.
+        res.end(batch);
+        finished = true;
+        return;
+      }
+      const room = res.write(batch);
+      batch = next;
+      if (!room) {
         await new Promise((resolve) => {
           const done = () => {
             res.off('drain', done);

@@ -9,8 +9,67 @@ const PACKAGE_NAME = 'copilot-runtime-rs';
 
 let binding;
 function native() {
-  if (!binding) binding = loadBinding();
+  if (!binding) {
+    binding = loadBinding();
+    if (typeof binding.setWaker === 'function') binding.setWaker(onWake);
+  }
   return binding;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Waiting for a request's head or next body batch. `req.wait(id)` has Rust call `onWake(id)` once
+// it is ready, through one callback registered per thread: cheaper than a promise per call of
+// napi's own async methods. The waker does not keep the process alive by itself; a timer that is
+// ref'd only while something waits does.
+
+const waiters = new Map();
+let lastWaitId = 0;
+let keepAlive = null;
+
+function onWake(id) {
+  const resolve = waiters.get(id);
+  if (resolve === undefined) return;
+  waiters.delete(id);
+  if (waiters.size === 0 && keepAlive) keepAlive.unref();
+  resolve(true);
+}
+
+/** Resolves `true` once `req` has something ready, `false` if it cannot wait this way. */
+function whenReady(req) {
+  return new Promise((resolve) => {
+    lastWaitId = (lastWaitId + 1) >>> 0;
+    const id = lastWaitId;
+    waiters.set(id, resolve);
+    if (!req.wait(id)) {
+      waiters.delete(id);
+      resolve(false);
+      return;
+    }
+    if (!keepAlive) keepAlive = setInterval(() => {}, 2 ** 31 - 1);
+    if (waiters.size === 1) keepAlive.ref();
+  });
+}
+
+/** The response head: at once when ready, else when Rust says so. */
+async function headOf(req) {
+  const head = req.tryHead();
+  if (head) return head;
+  if (await whenReady(req)) {
+    const later = req.tryHead();
+    if (later) return later;
+  }
+  return req.head();
+}
+
+/** The next body batch (`Buffer`), or `null` at the end. */
+async function batchOf(req) {
+  let batch = req.tryNextBatch();
+  if (batch !== undefined) return batch;
+  if (await whenReady(req)) {
+    batch = req.tryNextBatch();
+    if (batch !== undefined) return batch;
+  }
+  return req.nextBatch();
 }
 
 /**
@@ -82,4 +141,4 @@ function makeDispatch(hooks) {
   };
 }
 
-module.exports = { native, makeDispatch };
+module.exports = { native, makeDispatch, headOf, batchOf };

@@ -30,6 +30,21 @@ use crate::runtime::Runtime;
 const MAX_BATCH_BYTES: usize = 64 * 1024;
 
 type DispatchFn = ThreadsafeFunction<(String, String), Promise<String>, (String, String), Status, false, true>;
+/// `wake(id)`: tells JS that what `NativeRequest.wait(id)` waited for is ready. One per JS thread
+/// (main thread or worker), created once: cheaper than a promise of napi's per async call.
+type WakeFn = ThreadsafeFunction<u32, (), u32, Status, false, true>;
+
+thread_local! {
+    static WAKER: std::cell::RefCell<Option<Arc<WakeFn>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Registers this JS thread's `wake(id)` callback (see `NativeRequest.wait`).
+#[napi]
+pub fn set_waker(wake: Function<'_, u32, ()>) -> Result<()> {
+    let tsfn: WakeFn = wake.build_threadsafe_function::<u32>().callee_handled::<false>().weak::<true>().build()?;
+    WAKER.with(|w| *w.borrow_mut() = Some(Arc::new(tsfn)));
+    Ok(())
+}
 
 struct JsHost {
     dispatch: Arc<DispatchFn>,
@@ -105,7 +120,8 @@ impl NativeRuntime {
         let fut = crate::safety::guard_response(Box::pin(async move { runtime.handle(req, token).await }));
         NativeRequest {
             cancel,
-            state: Arc::new(tokio::sync::Mutex::new(RequestState { pending: Some(fut), body: None })),
+            state: Arc::new(tokio::sync::Mutex::new(RequestState { pending: Some(fut), ready_head: None, body: None, peeked: None })),
+            waker: WAKER.with(|w| w.borrow().clone()),
         }
     }
 }
@@ -146,7 +162,11 @@ fn drain_ready(state: &mut RequestState, first: Bytes) -> Vec<u8> {
 
 struct RequestState {
     pending: Option<BoxFuture<'static, HttpResponse>>,
+    /// The response `wait` saw complete, for the next `tryHead`.
+    ready_head: Option<HttpResponse>,
     body: Option<BoxStream<'static, Bytes>>,
+    /// The body item `wait` took (`None` inside: the body ended), for the next `tryNextBatch`.
+    peeked: Option<Option<Bytes>>,
 }
 
 /// Events of a JS agent run (a JSON array, or one event), pushed by the shim as the agent emits them.
@@ -174,6 +194,12 @@ pub struct ResponseHead {
 pub struct NativeRequest {
     cancel: CancellationToken,
     state: Arc<tokio::sync::Mutex<RequestState>>,
+    waker: Option<Arc<WakeFn>>,
+}
+
+/// The head of a request cancelled before its response was ready.
+fn cancelled_head() -> ResponseHead {
+    ResponseHead { status: 499, headers: vec![], body: Some(Buffer::from(Vec::new())) }
 }
 
 #[napi]
@@ -182,6 +208,9 @@ impl NativeRequest {
     #[napi]
     pub async fn head(&self) -> Result<ResponseHead> {
         let mut state = self.state.lock().await;
+        if let Some(resp) = state.ready_head.take() {
+            return Ok(into_head(&mut state, resp));
+        }
         let fut = state
             .pending
             .take()
@@ -189,7 +218,7 @@ impl NativeRequest {
         let resp = tokio::select! {
             r = fut => r,
             _ = self.cancel.cancelled() => {
-                return Ok(ResponseHead { status: 499, headers: vec![], body: Some(Buffer::from(Vec::new())) });
+                return Ok(cancelled_head());
             }
         };
         Ok(into_head(&mut state, resp))
@@ -199,10 +228,14 @@ impl NativeRequest {
     #[napi]
     pub async fn next_batch(&self) -> Result<Option<Buffer>> {
         let mut state = self.state.lock().await;
+        let peeked = state.peeked.take();
         let Some(stream) = state.body.as_mut() else { return Ok(None) };
-        let first = tokio::select! {
-            item = stream.next() => item,
-            _ = self.cancel.cancelled() => None,
+        let first = match peeked {
+            Some(item) => item,
+            None => tokio::select! {
+                item = stream.next() => item,
+                _ = self.cancel.cancelled() => None,
+            },
         };
         let Some(first) = first else {
             state.body = None; // drop the producer: this releases the upstream request
@@ -217,27 +250,46 @@ impl NativeRequest {
     /// yet (then `await head()` resumes the same work).
     #[napi]
     pub fn try_head(&self) -> Result<Option<ResponseHead>> {
-        let Ok(mut state) = self.state.try_lock() else { return Ok(None) };
-        if self.cancel.is_cancelled() {
-            return Ok(None);
-        }
-        let Some(fut) = state.pending.as_mut() else { return Ok(None) };
-        let polled = napi::bindgen_prelude::within_runtime_if_available(|| fut.as_mut().now_or_never());
-        let Some(resp) = polled else { return Ok(None) };
-        state.pending = None;
-        Ok(Some(into_head(&mut state, resp)))
+        // In the runtime's context: what this drops (a cancelled request) may spawn its cleanup.
+        napi::bindgen_prelude::within_runtime_if_available(|| self.try_head_inner())
     }
 
     /// `nextBatch()` without the async round trip when bytes are ready now: a batch, `null` at
     /// the end, `undefined` when nothing is ready (then `await nextBatch()`).
     #[napi]
     pub fn try_next_batch(&self) -> Either3<Buffer, Null, Undefined> {
+        napi::bindgen_prelude::within_runtime_if_available(|| self.try_next_batch_inner())
+    }
+
+    fn try_head_inner(&self) -> Result<Option<ResponseHead>> {
+        let Ok(mut state) = self.state.try_lock() else { return Ok(None) };
+        if let Some(resp) = state.ready_head.take() {
+            return Ok(Some(into_head(&mut state, resp)));
+        }
+        if self.cancel.is_cancelled() {
+            state.pending = None;
+            return Ok(Some(cancelled_head()));
+        }
+        let Some(fut) = state.pending.as_mut() else { return Ok(None) };
+        let polled = fut.as_mut().now_or_never();
+        let Some(resp) = polled else { return Ok(None) };
+        state.pending = None;
+        Ok(Some(into_head(&mut state, resp)))
+    }
+
+    fn try_next_batch_inner(&self) -> Either3<Buffer, Null, Undefined> {
         let Ok(mut state) = self.state.try_lock() else { return Either3::C(()) };
         if self.cancel.is_cancelled() {
-            return Either3::C(());
+            state.body = None;
+            state.peeked = None;
+            return Either3::B(Null);
         }
+        let peeked = state.peeked.take();
         let Some(stream) = state.body.as_mut() else { return Either3::B(Null) };
-        let first = napi::bindgen_prelude::within_runtime_if_available(|| stream.next().now_or_never());
+        let first = match peeked {
+            Some(item) => Some(item),
+            None => stream.next().now_or_never(),
+        };
         match first {
             None => Either3::C(()),
             Some(None) => {
@@ -245,18 +297,58 @@ impl NativeRequest {
                 Either3::B(Null)
             }
             Some(Some(first)) => {
-                let buf = napi::bindgen_prelude::within_runtime_if_available(|| drain_ready(&mut state, first));
+                let buf = drain_ready(&mut state, first);
                 Either3::A(Buffer::from(buf))
             }
         }
     }
 
+    /// Calls this thread's `wake(id)` once the head (before `tryHead` succeeded) or the next body
+    /// item is ready, or the request is cancelled; then `tryHead`/`tryNextBatch` return it.
+    /// `false` when no waker is registered (use `head()`/`nextBatch()`).
+    #[napi]
+    pub fn wait(&self, id: u32) -> bool {
+        let Some(waker) = self.waker.clone() else { return false };
+        let state = self.state.clone();
+        let cancel = self.cancel.clone();
+        napi::bindgen_prelude::spawn(async move {
+            {
+                let mut st = state.lock().await;
+                let st = &mut *st;
+                if let Some(fut) = st.pending.as_mut() {
+                    tokio::select! {
+                        resp = fut => {
+                            st.pending = None;
+                            st.ready_head = Some(resp);
+                        }
+                        // Dropped here, in the runtime: its cleanup (onStopGeneration) spawns work.
+                        _ = cancel.cancelled() => st.pending = None,
+                    }
+                } else if st.peeked.is_none() {
+                    if let Some(stream) = st.body.as_mut() {
+                        tokio::select! {
+                            item = stream.next() => st.peeked = Some(item),
+                            _ = cancel.cancelled() => st.body = None,
+                        }
+                    }
+                }
+            }
+            waker.call(id, napi::threadsafe_function::ThreadsafeFunctionCallMode::NonBlocking);
+        });
+        true
+    }
+
     #[napi]
     pub fn cancel(&self) {
         self.cancel.cancel();
-        if let Ok(mut state) = self.state.try_lock() {
-            state.body = None;
-            state.pending = None;
-        }
+        // Dropped in the runtime's context: their cleanup (onStopGeneration) spawns work.
+        napi::bindgen_prelude::within_runtime_if_available(|| {
+            if let Ok(mut state) = self.state.try_lock() {
+                state.body = None;
+                state.pending = None;
+                state.ready_head = None;
+                state.peeked = None;
+            }
+        });
     }
 }

@@ -468,9 +468,13 @@ impl BuiltInProvider {
                 max_steps: shared.config.max_steps.unwrap_or(engine::DEFAULT_MAX_STEPS),
             };
             let mut transcript = Transcript::default();
+            // Only onAfterRequest reads the transcript: without one, skip the per-event work.
+            let observe = shared.config.capabilities.after_request;
             let mut events = engine::run(client, run, ctx.cancel.clone());
             while let Some(ev) = events.next().await {
-                transcript.observe(&ev);
+                if observe {
+                    transcript.observe(&ev);
+                }
                 guard.finished |= ev.is_terminal();
                 yield ev;
             }

@@ -316,7 +316,28 @@ impl BodyCtx<'_> {
         if trimmed.is_empty() || trimmed == b"[DONE]" {
             return Step::Continue;
         }
-        let result = match serde_json::from_slice::<Value>(trimmed) {
+        let fast = crate::gemini::response::parse_fast(trimmed);
+        let result = match fast {
+            Some(chunk) => {
+                let mut evs = std::mem::take(&mut self.events);
+                self.state.on_fast_chunk(chunk, &mut evs);
+                self.events = evs;
+                Ok(())
+            }
+            None => self.on_general_payload(trimmed),
+        };
+        if !self.flush().await {
+            return Step::Stop(Attempt::Cancelled);
+        }
+        match result {
+            Ok(()) => Step::Continue,
+            Err(error) => Step::Stop(Attempt::Failed { error, delivered: self.delivered }),
+        }
+    }
+
+    /// A chunk the fast decoder did not take: decoded as a `Value` (errors, odd shapes).
+    fn on_general_payload(&mut self, trimmed: &[u8]) -> Result<(), GeminiError> {
+        match serde_json::from_slice::<Value>(trimmed) {
             Ok(v) => {
                 let mut evs = std::mem::take(&mut self.events);
                 let r = self.state.on_chunk(&v, &mut evs);
@@ -330,13 +351,6 @@ impl BodyCtx<'_> {
                     truncate_chars(&String::from_utf8_lossy(trimmed), 200)
                 ),
             )),
-        };
-        if !self.flush().await {
-            return Step::Stop(Attempt::Cancelled);
-        }
-        match result {
-            Ok(()) => Step::Continue,
-            Err(error) => Step::Stop(Attempt::Failed { error, delivered: self.delivered }),
         }
     }
 

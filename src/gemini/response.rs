@@ -63,6 +63,162 @@ fn args_value(v: Option<&Value>) -> Value {
     }
 }
 
+/// One part, however it was decoded.
+struct PartView<'p> {
+    text: Option<&'p str>,
+    thought: Option<bool>,
+    signature: Option<&'p str>,
+    function_call: Option<&'p serde_json::Map<String, Value>>,
+    /// How many keys the part has.
+    keys: usize,
+}
+
+// ------------------------------------------------------------------------------------------------
+// The fast decoder: the common chunk shapes straight into borrowed structs (no `Value` tree per
+// chunk). Anything it does not expect (an in-band `error`, a field of an unexpected type) makes it
+// give up, and the chunk goes through the general `Value` path, which has the same rules.
+
+use serde::de::{IgnoredAny, MapAccess, Visitor};
+use serde::Deserialize;
+use std::borrow::Cow;
+
+#[derive(Deserialize)]
+pub(crate) struct FastChunk<'a> {
+    #[serde(borrow, default)]
+    candidates: Option<Vec<FastCandidate<'a>>>,
+    #[serde(default, rename = "usageMetadata")]
+    usage: Option<FastUsage>,
+    #[serde(default, rename = "promptFeedback")]
+    prompt_feedback: Option<Value>,
+    #[serde(default)]
+    error: Option<IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+struct FastCandidate<'a> {
+    #[serde(default)]
+    index: Option<u64>,
+    #[serde(borrow, default)]
+    content: Option<FastContent<'a>>,
+    #[serde(borrow, default, rename = "finishReason")]
+    finish_reason: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct FastContent<'a> {
+    #[serde(borrow, default)]
+    parts: Option<Vec<FastPart<'a>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FastUsage {
+    #[serde(default)]
+    prompt_token_count: Option<u64>,
+    #[serde(default)]
+    candidates_token_count: Option<u64>,
+    #[serde(default)]
+    thoughts_token_count: Option<u64>,
+    #[serde(default)]
+    total_token_count: Option<u64>,
+    #[serde(default)]
+    tool_use_prompt_token_count: Option<u64>,
+    #[serde(default)]
+    cached_content_token_count: Option<u64>,
+}
+
+impl FastUsage {
+    fn into_usage(self) -> Usage {
+        let prompt = self.prompt_token_count.unwrap_or(0);
+        let candidates = self.candidates_token_count.unwrap_or(0);
+        let thoughts = self.thoughts_token_count.unwrap_or(0);
+        let total = self.total_token_count.unwrap_or(0);
+        Usage {
+            input_tokens: prompt,
+            output_tokens: candidates.saturating_add(thoughts),
+            total_tokens: if total > 0 {
+                total
+            } else {
+                prompt.saturating_add(candidates).saturating_add(thoughts).saturating_add(self.tool_use_prompt_token_count.unwrap_or(0))
+            },
+            reasoning_tokens: thoughts,
+            cached_input_tokens: self.cached_content_token_count.unwrap_or(0),
+        }
+    }
+}
+
+/// A string borrowed from the input when it has no escapes, else owned.
+struct Text<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct TextVisitor<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for TextVisitor<'a> {
+            type Value = Text<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Text<'a>, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Text<'a>, E> {
+                Ok(Text(Cow::Owned(v.to_string())))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Text<'a>, E> {
+                Ok(Text(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(TextVisitor(std::marker::PhantomData))
+    }
+}
+
+struct FastPart<'a> {
+    text: Option<Cow<'a, str>>,
+    thought: Option<bool>,
+    signature: Option<Cow<'a, str>>,
+    function_call: Option<Value>,
+    keys: usize,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for FastPart<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct PartVisitor<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for PartVisitor<'a> {
+            type Value = FastPart<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a part object")
+            }
+            fn visit_map<M: MapAccess<'de>>(self, mut m: M) -> Result<FastPart<'a>, M::Error> {
+                let mut p = FastPart { text: None, thought: None, signature: None, function_call: None, keys: 0 };
+                while let Some(Text(key)) = m.next_key::<Text<'de>>()? {
+                    p.keys += 1;
+                    match key.as_ref() {
+                        "text" => p.text = m.next_value::<Option<Text<'de>>>()?.map(|t| t.0),
+                        "thought" => p.thought = m.next_value::<Option<bool>>()?,
+                        "thoughtSignature" => p.signature = m.next_value::<Option<Text<'de>>>()?.map(|t| t.0),
+                        "functionCall" => p.function_call = Some(m.next_value::<Value>()?),
+                        _ => {
+                            m.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(p)
+            }
+        }
+        d.deserialize_map(PartVisitor(std::marker::PhantomData))
+    }
+}
+
+/// Decode a chunk of a common shape without building a `Value`; `None`: use the general path.
+pub(crate) fn parse_fast(data: &[u8]) -> Option<FastChunk<'_>> {
+    // serde would also accept the structs' array form; only objects take this path.
+    if data.first() != Some(&b'{') {
+        return None;
+    }
+    let chunk: FastChunk<'_> = serde_json::from_slice(data).ok()?;
+    chunk.error.is_none().then_some(chunk)
+}
+
 pub(crate) struct TurnState {
     signatures: ThoughtSignatures,
     saw_function_call: bool,
@@ -136,12 +292,54 @@ impl TurnState {
 
     fn on_part(&mut self, part: &Value, out: &mut Vec<GeminiEvent>) {
         let Some(p) = part.as_object() else { return };
-        let signature = p
-            .get("thoughtSignature")
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string);
-        if let Some(fc) = p.get("functionCall").and_then(Value::as_object) {
+        self.on_part_view(
+            PartView {
+                text: p.get("text").and_then(Value::as_str),
+                thought: p.get("thought").and_then(Value::as_bool),
+                signature: p.get("thoughtSignature").and_then(Value::as_str),
+                function_call: p.get("functionCall").and_then(Value::as_object),
+                keys: p.len(),
+            },
+            out,
+        );
+    }
+
+    /// Process one chunk decoded by [`parse_fast`] (same rules as [`TurnState::on_chunk`]).
+    pub(crate) fn on_fast_chunk(&mut self, chunk: FastChunk<'_>, out: &mut Vec<GeminiEvent>) {
+        if let Some(candidate) = chunk.candidates.as_ref().and_then(|c| c.iter().find(|c| c.index.unwrap_or(0) == 0)) {
+            if let Some(parts) = candidate.content.as_ref().and_then(|c| c.parts.as_ref()) {
+                for p in parts {
+                    self.on_part_view(
+                        PartView {
+                            text: p.text.as_deref(),
+                            thought: p.thought,
+                            signature: p.signature.as_deref(),
+                            function_call: p.function_call.as_ref().and_then(Value::as_object),
+                            keys: p.keys,
+                        },
+                        out,
+                    );
+                }
+            }
+            if let Some(reason) = candidate.finish_reason.as_deref() {
+                if !reason.is_empty() {
+                    self.finish_reason = Some(reason.to_string());
+                }
+            }
+        }
+        if let Some(reason) = chunk.prompt_feedback.as_ref().and_then(|f| f.get("blockReason")).and_then(Value::as_str) {
+            if !reason.is_empty() && reason != "BLOCK_REASON_UNSPECIFIED" {
+                self.block_reason = Some(reason.to_string());
+            }
+        }
+        if let Some(u) = chunk.usage {
+            self.usage = Some(u.into_usage());
+        }
+    }
+
+    fn on_part_view(&mut self, p: PartView<'_>, out: &mut Vec<GeminiEvent>) {
+        let signature = p.signature.filter(|s| !s.is_empty()).map(str::to_string);
+        if let Some(fc) = p.function_call {
             let name = fc.get("name").and_then(Value::as_str).unwrap_or("");
             if name.is_empty() {
                 tracing::warn!("Gemini sent a functionCall without a name; ignoring it");
@@ -165,8 +363,8 @@ impl TurnState {
             });
             return;
         }
-        let text = p.get("text").and_then(Value::as_str);
-        if p.get("thought").and_then(Value::as_bool) == Some(true) {
+        let text = p.text;
+        if p.thought == Some(true) {
             if let Some(t) = text.filter(|t| !t.is_empty()) {
                 out.push(GeminiEvent::Thought { delta: t.to_string() });
             }
@@ -177,7 +375,7 @@ impl TurnState {
             out.push(GeminiEvent::Text { delta: t.to_string() });
         }
         // A signature on a text part (often an empty one) belongs to the text turn.
-        if text.is_some() || p.len() == 1 {
+        if text.is_some() || p.keys == 1 {
             if let Some(sig) = signature {
                 self.text_signature = Some(sig);
             }
@@ -226,6 +424,36 @@ fn kind_name(v: &Value) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The fast decoder and the general `Value` path must agree on every chunk the fast one takes.
+    #[test]
+    fn fast_decoder_matches_the_general_path() {
+        let chunks = [
+            json!({"candidates": [{"content": {"parts": [{"text": "Hello"}], "role": "model"}, "index": 0}], "usageMetadata": {"promptTokenCount": 3, "candidatesTokenCount": 1, "totalTokenCount": 4}, "modelVersion": "m", "responseId": "r"}),
+            json!({"candidates": [{"content": {"parts": [{"text": "line\nwith \"escapes\" and é"}]}}]}),
+            json!({"candidates": [{"content": {"parts": [{"text": "hmm", "thought": true}, {"text": "", "thoughtSignature": "sig-a"}]}}]}),
+            json!({"candidates": [{"content": {"parts": [{"thoughtSignature": "sig-b"}]}}]}),
+            json!({"candidates": [{"content": {"parts": [{"functionCall": {"name": "f", "args": {"x": 1}, "id": "c1"}, "thoughtSignature": "sig-c"}]}, "finishReason": "STOP"}]}),
+            json!({"candidates": [{"index": 1, "content": {"parts": [{"text": "other"}]}}, {"index": 0, "content": {"parts": [{"text": "mine"}]}, "finishReason": "MAX_TOKENS"}]}),
+            json!({"promptFeedback": {"blockReason": "SAFETY"}, "usageMetadata": {"promptTokenCount": 5, "thoughtsTokenCount": 2, "toolUsePromptTokenCount": 1, "cachedContentTokenCount": 4}}),
+            json!({"candidates": [{"content": {"parts": [{"text": "a", "inlineData": {"mimeType": "x", "data": "y"}}]}, "safetyRatings": [{"category": "c"}]}]}),
+        ];
+        for chunk in chunks {
+            let text = chunk.to_string();
+            let fast = parse_fast(text.as_bytes()).expect("fast decoder takes this chunk");
+            let (mut a, mut b) = (TurnState::new(ThoughtSignatures::default()), TurnState::new(ThoughtSignatures::default()));
+            let (mut out_a, mut out_b) = (Vec::new(), Vec::new());
+            a.on_chunk(&chunk, &mut out_a).unwrap();
+            b.on_fast_chunk(fast, &mut out_b);
+            // Function-call ids minted for calls without one differ; these all carry ids.
+            assert_eq!(out_a, out_b, "{text}");
+            assert_eq!(format!("{:?}", a.finish()), format!("{:?}", b.finish()), "{text}");
+        }
+        // In-band errors and odd shapes go the general way.
+        assert!(parse_fast(br#"{"error": {"code": 500, "message": "x"}}"#).is_none());
+        assert!(parse_fast(br#"[{"candidates": []}]"#).is_none());
+        assert!(parse_fast(br#"{"candidates": [{"content": {"parts": [{"text": 5}]}}]}"#).is_none());
+    }
 
     fn run(chunks: &[Value]) -> (Vec<GeminiEvent>, ThoughtSignatures) {
         let sigs = ThoughtSignatures::new();
