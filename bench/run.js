@@ -92,6 +92,8 @@ if (process.env.BENCH_PINNED) {
 
 // Loaded after the re-exec decision so the parent process stays small.
 const { MockUpstream, textChunks } = require('./mock-upstream');
+// The load generator needs bench/'s own dependencies (undici): install them before loading it.
+ensureBenchDeps();
 const { runPhase, fire, makePool, openStreams, expectationFor } = require('./lib/loadgen');
 const { requestFor, toolFor } = require('./lib/protocols');
 const proc = require('./lib/proc');
@@ -330,7 +332,7 @@ function jsVersion(alias) {
 function ensureBenchDeps() {
   const need = ['@copilotkit/runtime-1.10.6', '@copilotkit/runtime-1.75.0', 'undici'];
   if (need.every((n) => fs.existsSync(path.join(BENCH, 'node_modules', n, 'package.json')))) return;
-  log('bench/node_modules is missing the JS runtimes: running `npm install` in bench/ (once)…');
+  process.stderr.write('bench: bench/node_modules is missing the JS runtimes: running `npm install` in bench/ (once)…\n');
   const r = spawnSync('npm', ['install', '--no-fund', '--no-audit'], { cwd: BENCH, stdio: 'inherit' });
   if (r.status !== 0) {
     process.stderr.write('bench: `npm install` in bench/ failed\n');
