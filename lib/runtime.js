@@ -339,6 +339,7 @@ class CopilotRuntime {
       this._adapterIds.set(serviceAdapter, adapterId);
     }
     const config = { ...runtimeOptions(this.params), ...endpointOptions, adapter, capabilities: this._capabilities() };
+    if (!Object.values(config.capabilities).some(Boolean)) return sharedNative(config);
     const key = `${adapterId}|${JSON.stringify(config)}`;
     let rt = this._natives.get(key);
     if (!rt) {
@@ -348,6 +349,28 @@ class CopilotRuntime {
     }
     return rt;
   }
+}
+
+/**
+ * Native runtimes that call no user code depend on their configuration only, so every
+ * `CopilotRuntime` with the same configuration shares one, process-wide. This is what keeps the
+ * docs' setup (a new runtime and handler for every request) as cheap as a hoisted one. Bounded:
+ * the least recently used configuration goes first.
+ */
+const SHARED_NATIVES_MAX = 64;
+const sharedNatives = new Map();
+function sharedNative(config) {
+  const json = JSON.stringify(config);
+  let rt = sharedNatives.get(json);
+  if (rt) {
+    sharedNatives.delete(json);
+  } else {
+    const { NativeRuntime } = native();
+    rt = new NativeRuntime(json);
+    if (sharedNatives.size >= SHARED_NATIVES_MAX) sharedNatives.delete(sharedNatives.keys().next().value);
+  }
+  sharedNatives.set(json, rt);
+  return rt;
 }
 
 module.exports = { CopilotRuntime, GoogleGenerativeAIAdapter, EmptyAdapter };
