@@ -147,8 +147,8 @@ impl GeminiClient {
                         }
                     }
                     Some(None) => {
-                        // The worker ended without a terminal event: only possible if it
-                        // panicked. Keep the "always one terminal event" promise.
+                        // The worker is gone without a terminal event (the watcher dropped it on
+                        // cancellation). Keep the "always one terminal event" promise otherwise.
                         if !cancel.is_cancelled() {
                             yield GeminiEvent::Error(GeminiError::new(
                                 GeminiErrorKind::InvalidResponse,
