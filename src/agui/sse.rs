@@ -24,12 +24,9 @@ pub fn encode_event_into(event: &AguiEvent, out: &mut bytes::BytesMut) {
 
 /// Encode one event as an SSE frame.
 pub fn encode_event(event: &AguiEvent) -> Bytes {
-    let json = event.to_json_string();
-    let mut frame = Vec::with_capacity(json.len() + 8);
-    frame.extend_from_slice(b"data: ");
-    frame.extend_from_slice(json.as_bytes());
-    frame.extend_from_slice(b"\n\n");
-    Bytes::from(frame)
+    let mut frame = bytes::BytesMut::new();
+    encode_event_into(event, &mut frame);
+    frame.freeze()
 }
 
 /// Interleave `: keep-alive\n\n` frames into `frames` whenever nothing was written for `interval`
