@@ -47,14 +47,40 @@ const PATH_ROOTS: &[&str] = &[
     "srv", "tmp", "Users", "usr", "var", "work", "workspace",
 ];
 
+/// [`PATH_ROOTS`] plus the first directory of wherever this process lives (its working
+/// directory, `HOME`, `TMPDIR`, the node executable): a deployment under `/check/…` or
+/// `/deploy/…` has its own paths hidden too, not only the usual layouts.
+fn path_roots() -> &'static [String] {
+    static ROOTS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    ROOTS.get_or_init(|| {
+        let mut roots: Vec<String> = PATH_ROOTS.iter().map(|r| r.to_string()).collect();
+        let mut local = vec![std::env::current_dir().ok(), std::env::current_exe().ok()];
+        local.extend(["HOME", "TMPDIR"].iter().map(|v| std::env::var_os(v).map(std::path::PathBuf::from)));
+        for dir in local.into_iter().flatten() {
+            let first = dir.components().find_map(|c| match c {
+                std::path::Component::Normal(name) => name.to_str().map(str::to_string),
+                _ => None,
+            });
+            if let Some(first) = first.filter(|f| !f.is_empty() && !roots.contains(f)) {
+                roots.push(first);
+            }
+        }
+        roots
+    })
+}
+
 /// Text relayed from an upstream (error bodies, SSE lines) before it reaches a client or a log:
 /// one line, with server file paths (`/home/…`, `/app/…`, `C:\…`, `file://…`) shown as `[path]`,
 /// so a careless upstream cannot expose its own or our file system layout or stack traces.
 pub fn redact_paths(text: &str) -> String {
+    redact_paths_under(text, path_roots())
+}
+
+fn redact_paths_under(text: &str, roots: &[String]) -> String {
     let flat = one_line(text);
     let mut out = String::with_capacity(flat.len());
     let mut rest: &str = &flat;
-    while let Some(start) = next_path_start(rest) {
+    while let Some(start) = next_path_start(rest, roots) {
         out.push_str(&rest[..start]);
         let tail = &rest[start..];
         let end = tail.find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '(' | ')' | '<' | '>' | ',' | ';' | '`')).unwrap_or(tail.len());
@@ -66,7 +92,7 @@ pub fn redact_paths(text: &str) -> String {
 }
 
 /// Byte offset of the next server path in `text`.
-fn next_path_start(text: &str) -> Option<usize> {
+fn next_path_start(text: &str, roots: &[String]) -> Option<usize> {
     let bytes = text.as_bytes();
     let boundary = |i: usize| i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || matches!(bytes[i - 1], b'/' | b'.' | b'_' | b'-' | b':'));
     for (i, _) in text.char_indices() {
@@ -76,7 +102,7 @@ fn next_path_start(text: &str) -> Option<usize> {
         }
         if t.starts_with('/') && boundary(i) {
             let seg = t[1..].split(['/', ' ']).next().unwrap_or("");
-            if t[1..].len() > seg.len() && t.as_bytes().get(1 + seg.len()) == Some(&b'/') && PATH_ROOTS.contains(&seg) {
+            if t[1..].len() > seg.len() && t.as_bytes().get(1 + seg.len()) == Some(&b'/') && roots.iter().any(|r| r == seg) {
                 return Some(i);
             }
         }
@@ -101,6 +127,16 @@ mod tests {
         assert_eq!(super::redact_paths(r#"File "C:\\srv\\app.py", line 3"#), r#"File "[path]", line 3"#);
         assert_eq!(super::redact_paths("http://127.0.0.1:8000/tmp/x stays"), "http://127.0.0.1:8000/tmp/x stays");
         assert_eq!(super::redact_paths("file:///etc/passwd"), "[path]");
+    }
+
+    #[test]
+    fn the_processs_own_directories_are_hidden_wherever_they_are() {
+        let cwd = std::env::current_dir().unwrap();
+        let text = format!("see {}/x.env", cwd.display());
+        assert_eq!(super::redact_paths(&text), "see [path]");
+        let roots = vec!["check".to_string()];
+        assert_eq!(super::redact_paths_under("at f (/check/work/main/a.js:1:2)", &roots), "at f ([path])");
+        assert_eq!(super::redact_paths_under("/checkout/a/b stays", &roots), "/checkout/a/b stays");
     }
 
     #[test]
