@@ -5,7 +5,10 @@
 // 1.10.6; the runtime requires this module directly.
 'use strict';
 
-const { randomUUID } = require('node:crypto');
+/** A fresh `ck-…` id. `node:crypto` is loaded on first use: it costs ≈ 3 ms at require time. */
+function newId() {
+  return `ck-${require('node:crypto').randomUUID()}`;
+}
 
 /** Kinds of remote endpoint (the `type` field of an endpoint definition). */
 const EndpointType = Object.freeze({
@@ -37,7 +40,7 @@ const ActionInputAvailability = Object.freeze({
 function init(message, props) {
   if (props === undefined) return message;
   Object.assign(message, props);
-  if (message.id === undefined) message.id = `ck-${randomUUID()}`;
+  if (message.id === undefined) message.id = newId();
   if (message.createdAt === undefined) message.createdAt = new Date();
   return message;
 }
@@ -193,4 +196,5 @@ module.exports = {
   ResultMessage,
   AgentStateMessage,
   ImageMessage,
+  newId,
 };

@@ -93,18 +93,19 @@ function loadBinding() {
   );
 }
 
-function packageRoots() {
-  const roots = [];
-  if (typeof __dirname === 'string' && path.isAbsolute(__dirname)) roots.push(path.resolve(__dirname, '..'));
+/** Candidate package roots, nearest first; resolving by name (slower) only if the nearest is not it. */
+function* packageRoots() {
+  if (typeof __dirname === 'string' && path.isAbsolute(__dirname)) yield path.resolve(__dirname, '..');
   const from = createRequire(path.join(process.cwd(), 'noop.js'));
   for (const name of ['@copilotkit/runtime', PACKAGE_NAME]) {
+    let root;
     try {
-      roots.push(path.dirname(from.resolve(`${name}/package.json`)));
+      root = path.dirname(from.resolve(`${name}/package.json`));
     } catch {
-      /* not installed under that name */
+      continue; /* not installed under that name */
     }
+    yield root;
   }
-  return roots;
 }
 
 function isOurPackage(root) {

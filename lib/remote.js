@@ -9,8 +9,7 @@
 // put in an error message.
 'use strict';
 
-const { randomUUID } = require('node:crypto');
-const { EndpointType } = require('./internal');
+const { EndpointType, newId } = require('./internal');
 const { resolveEndpointType } = require('./surface');
 
 const LANGGRAPH_PLATFORM_MESSAGE =
@@ -189,7 +188,7 @@ async function discoverAgents(runtime, ctx) {
     const info = await postRemote(endpoint, 'info', { properties: context.properties ?? {} }, context);
     for (const agent of Array.isArray(info?.agents) ? info.agents : []) {
       if (!agent || typeof agent.name !== 'string') continue;
-      out.push({ name: agent.name, description: agent.description ?? '', id: `ck-${randomUUID()}`, endpoint });
+      out.push({ name: agent.name, description: agent.description ?? '', id: newId(), endpoint });
     }
   }
   return out;
