@@ -12,7 +12,7 @@
 
 use std::sync::Arc;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use futures_util::future::BoxFuture;
 use futures_util::stream::BoxStream;
 use futures_util::{FutureExt, StreamExt};
@@ -165,11 +165,17 @@ fn into_head(state: &mut RequestState, resp: HttpResponse) -> ResponseHead {
 
 /// `first` plus whatever else the body has ready now (up to [`MAX_BATCH_BYTES`]), as one buffer.
 fn drain_ready(state: &mut RequestState, first: Bytes) -> Vec<u8> {
-    let Some(stream) = state.body.as_mut() else { return first.to_vec() };
-    let mut buf = BytesMut::from(&first[..]);
-    while buf.len() < MAX_BATCH_BYTES {
+    let Some(stream) = state.body.as_mut() else { return Vec::from(first) };
+    // Gather what is ready, then copy once into a buffer of the exact size (a lone item is
+    // handed over without a copy when nothing else shares it).
+    let mut parts: Vec<Bytes> = Vec::new();
+    let mut len = first.len();
+    while len < MAX_BATCH_BYTES {
         match stream.next().now_or_never() {
-            Some(Some(more)) => buf.extend_from_slice(&more),
+            Some(Some(more)) => {
+                len += more.len();
+                parts.push(more);
+            }
             Some(None) => {
                 state.body = None;
                 break;
@@ -177,7 +183,15 @@ fn drain_ready(state: &mut RequestState, first: Bytes) -> Vec<u8> {
             None => break,
         }
     }
-    buf.to_vec()
+    if parts.is_empty() {
+        return Vec::from(first);
+    }
+    let mut buf = Vec::with_capacity(len);
+    buf.extend_from_slice(&first);
+    for p in &parts {
+        buf.extend_from_slice(p);
+    }
+    buf
 }
 
 struct RequestState {

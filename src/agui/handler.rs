@@ -677,6 +677,8 @@ fn busy_reply(ctx: &AguiContext, input: &RunAgentInput) -> Reply {
 const RESPONSE_BATCHES: usize = 32;
 /// Most agent events encoded into one batch.
 const MAX_BATCH_EVENTS: usize = 64;
+/// Starting capacity of a batch's frame buffer (a text delta frame is ~150 bytes).
+const FRAME_BUFFER_START: usize = 1024;
 
 /// Feed one polled agent item to the pipeline: `(run over, ended by the agent's own event)`.
 fn on_agent_item(
@@ -746,11 +748,10 @@ async fn drive_run(
             batched += 1;
         }
         if !out.is_empty() {
-            if let Some(r) = recorder.as_mut() {
-                r.record(&out);
-            }
-            for ev in out.drain(..) {
-                match &ev {
+            // Sized for a typical burst, so a batch rarely grows by reallocating.
+            frames.reserve(FRAME_BUFFER_START);
+            for ev in &out {
+                match ev {
                     AguiEvent::RunStarted(rs) => thread_run = (rs.thread_id.clone(), rs.run_id.clone()),
                     AguiEvent::RunError(re) if !reported => {
                         reported = true;
@@ -762,7 +763,11 @@ async fn drive_run(
                     }
                     _ => {}
                 }
-                encode_event_into(&ev, &mut frames);
+                encode_event_into(ev, &mut frames);
+            }
+            match recorder.as_mut() {
+                Some(r) => r.record_drain(&mut out),
+                None => out.clear(),
             }
             // A client that reads nothing fills the channel: the run waits here (and so does
             // its upstream read) until the client reads, stops or leaves.
@@ -777,11 +782,12 @@ async fn drive_run(
                 // Stopped or gone while waiting for the client: close the run like a stop.
                 if !tx.is_closed() {
                     pipeline.finish(Ending::Stopped, &mut out);
-                    if let Some(r) = recorder.as_mut() {
-                        r.record(&out);
+                    for ev in &out {
+                        encode_event_into(ev, &mut frames);
                     }
-                    for ev in out.drain(..) {
-                        encode_event_into(&ev, &mut frames);
+                    match recorder.as_mut() {
+                        Some(r) => r.record_drain(&mut out),
+                        None => out.clear(),
                     }
                     let _ = tx.try_send(frames.split().freeze());
                 }

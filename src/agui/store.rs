@@ -58,6 +58,11 @@ pub enum BeginRunError {
 /// a recorder without calling it stores the run too.
 pub trait RunRecorder: Send {
     fn record(&mut self, events: &[AguiEvent]);
+    /// Record `events` and leave the vector empty (moved, not copied, where the store can).
+    fn record_drain(&mut self, events: &mut Vec<AguiEvent>) {
+        self.record(events);
+        events.clear();
+    }
     fn finish(self: Box<Self>);
 }
 
@@ -167,8 +172,18 @@ impl LiveRun {
         self.notify.send_modify(|v| *v += 1);
     }
 
-    pub fn snapshot(&self) -> Vec<AguiEvent> {
-        lock(&self.state).events.clone()
+    /// [`push`](Self::push) moving the events in.
+    pub fn push_drain(&self, events: &mut Vec<AguiEvent>) {
+        if events.is_empty() {
+            return;
+        }
+        lock(&self.state).events.append(events);
+        self.notify.send_modify(|v| *v += 1);
+    }
+
+    /// Run `f` over the events so far, without copying them (the run's own lock is held).
+    pub fn with_events<R>(&self, f: impl FnOnce(&[AguiEvent]) -> R) -> R {
+        f(&lock(&self.state).events)
     }
 
     pub fn mark_done(&self) {
@@ -294,36 +309,47 @@ impl Global {
         self.clock
     }
 
-    /// Evict the least recently used idle thread other than `protect`. False if none qualifies.
-    fn evict_one(&mut self, protect: &str) -> bool {
-        let victim = self
+    fn evict(&mut self, id: &str) {
+        if let Some(e) = self.threads.remove(id) {
+            self.total_bytes = self.total_bytes.saturating_sub(e.bytes.load(Ordering::Acquire));
+        }
+        tracing::debug!(thread_id = %id, "in-memory thread store evicted a thread");
+    }
+
+    /// Bring the store back under its limits by evicting least recently used idle threads
+    /// (never `protect`, never one with an active run). Finding them scans every thread, so a full
+    /// store evicts a little more than it must (1/16 of a limit) and scans again only after that
+    /// many more threads or bytes: one scan per ~60 new threads at the default 1000, not one each.
+    fn enforce(&mut self, limits: &StoreLimits, protect: &str) {
+        let over_threads = limits.max_threads > 0 && self.threads.len() > limits.max_threads;
+        let over_bytes = limits.max_bytes > 0 && self.total_bytes > limits.max_bytes;
+        if !over_threads && !over_bytes {
+            return;
+        }
+        // The slack applies to the limit that was exceeded; the other is only kept.
+        let thread_goal = if over_threads { (limits.max_threads - limits.max_threads / 16).max(1) } else { limits.max_threads };
+        let byte_goal = if over_bytes { limits.max_bytes - limits.max_bytes / 16 } else { limits.max_bytes };
+        let mut idle: Vec<(u64, &Arc<ThreadEntry>)> = self
             .threads
             .values()
             .filter(|e| e.id != protect && !e.busy.load(Ordering::Acquire))
-            .min_by_key(|e| e.last_used.load(Ordering::Relaxed))
-            .map(|e| e.id.clone());
-        match victim {
-            Some(id) => {
-                if let Some(e) = self.threads.remove(&id) {
-                    self.total_bytes = self.total_bytes.saturating_sub(e.bytes.load(Ordering::Acquire));
-                }
-                tracing::debug!(thread_id = %id, "in-memory thread store evicted a thread");
-                true
-            }
-            None => false,
-        }
-    }
-
-    fn enforce(&mut self, limits: &StoreLimits, protect: &str) {
-        while limits.max_threads > 0 && self.threads.len() > limits.max_threads {
-            if !self.evict_one(protect) {
+            .map(|e| (e.last_used.load(Ordering::Relaxed), e))
+            .collect();
+        idle.sort_unstable_by_key(|(used, _)| *used);
+        let (mut count, mut bytes) = (self.threads.len(), self.total_bytes);
+        let mut victims = Vec::new();
+        for (_, e) in idle {
+            let threads_ok = limits.max_threads == 0 || count <= thread_goal;
+            let bytes_ok = limits.max_bytes == 0 || bytes <= byte_goal;
+            if threads_ok && bytes_ok {
                 break;
             }
+            count -= 1;
+            bytes = bytes.saturating_sub(e.bytes.load(Ordering::Acquire));
+            victims.push(e.id.clone());
         }
-        while limits.max_bytes > 0 && self.total_bytes > limits.max_bytes {
-            if !self.evict_one(protect) {
-                break;
-            }
+        for id in victims {
+            self.evict(&id);
         }
     }
 }
@@ -536,10 +562,11 @@ impl MemRecorder {
         }
         self.finished = true;
         // The heavy work (compaction, message rebuild, sizing) happens before any lock.
-        let events = self.live.snapshot();
-        let compacted = compact_events(&events);
+        let input_messages = std::mem::take(&mut self.input_messages);
+        let (any_events, compacted, messages) = self.live.with_events(|events| {
+            (!events.is_empty(), compact_events(events), apply_events_to_messages(input_messages, events))
+        });
         let bytes = estimate_bytes(&compacted);
-        let messages = apply_events_to_messages(std::mem::take(&mut self.input_messages), &events);
         let messages_bytes = estimate_value_bytes(&messages);
         let now = now_ms();
         let limits = self.shared.limits;
@@ -551,7 +578,7 @@ impl MemRecorder {
             let owns = st.active.as_ref().is_some_and(|a| Arc::ptr_eq(&a.live, &self.live));
             if owns {
                 st.active = None;
-                if !events.is_empty() {
+                if any_events {
                     st.runs.push_back(Arc::new(StoredRun {
                         run_id: self.run_id.clone(),
                         agent_id: self.agent_id.clone(),
@@ -589,6 +616,10 @@ impl MemRecorder {
 impl RunRecorder for MemRecorder {
     fn record(&mut self, events: &[AguiEvent]) {
         self.live.push(events);
+    }
+
+    fn record_drain(&mut self, events: &mut Vec<AguiEvent>) {
+        self.live.push_drain(events);
     }
 
     fn finish(mut self: Box<Self>) {
@@ -805,5 +836,26 @@ mod tests {
         assert!(store.byte_total() <= 1500, "{}", store.byte_total());
         assert!(store.thread_count() < 10);
         assert!(store.entry("t9", false).is_some(), "the newest thread is kept");
+    }
+
+    #[test]
+    fn a_full_store_evicts_a_batch_of_the_oldest_then_fills_again_without_evicting() {
+        let store = InMemoryThreadStore::new(StoreLimits { max_threads: 64, max_runs_per_thread: 1, max_bytes: 0 });
+        for i in 0..64 {
+            complete(&store, &format!("t{i}"), "r", "m", "x");
+        }
+        assert_eq!(store.thread_count(), 64);
+        // One over the limit: the 5 least recently used go (64 - 64/16 = 60 remain).
+        complete(&store, "t64", "r", "m", "x");
+        assert_eq!(store.thread_count(), 60);
+        for gone in 0..5 {
+            assert!(store.entry(&format!("t{gone}"), false).is_none(), "t{gone} evicted");
+        }
+        assert!(store.entry("t5", false).is_some());
+        // The next four fit without another eviction.
+        for i in 65..69 {
+            complete(&store, &format!("t{i}"), "r", "m", "x");
+        }
+        assert_eq!(store.thread_count(), 64);
     }
 }
