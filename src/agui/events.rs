@@ -637,6 +637,20 @@ impl AguiEvent {
         }
     }
 
+    /// [`to_json_string`](Self::to_json_string) appended to `out`, without an intermediate string.
+    pub fn write_json(&self, out: &mut bytes::BytesMut) {
+        use bytes::BufMut;
+        let start = out.len();
+        let written = match self {
+            AguiEvent::Fault(message) => serde_json::to_writer((&mut *out).writer(), &AguiEvent::run_error(message.clone(), Some("INCOMPLETE_STREAM"))),
+            _ => serde_json::to_writer((&mut *out).writer(), self),
+        };
+        if written.is_err() {
+            out.truncate(start);
+            out.extend_from_slice(br#"{"type":"RUN_ERROR","message":"internal error"}"#);
+        }
+    }
+
     /// The event as a JSON value.
     pub fn to_value(&self) -> Value {
         serde_json::from_str(&self.to_json_string()).unwrap_or(Value::Null)
@@ -1036,6 +1050,21 @@ mod tests {
             ev.to_json_string(),
             r#"{"type":"TOOL_CALL_START","parentMessageId":"P","toolCallId":"tc","toolCallName":"getWeather"}"#
         );
+    }
+
+    #[test]
+    fn streamed_json_matches_the_string_form() {
+        let events = vec![
+            AguiEvent::text_content("M", "Hello \"quoted\" \u{1F600}\n"),
+            AguiEvent::tool_start("tc", "getWeather", Some("P".into())),
+            AguiEvent::run_error("boom".to_string(), Some("X")),
+            AguiEvent::Fault("upstream cut".into()),
+        ];
+        for ev in &events {
+            let mut out = bytes::BytesMut::from(&b"prefix"[..]);
+            ev.write_json(&mut out);
+            assert_eq!(&out[6..], ev.to_json_string().as_bytes());
+        }
     }
 
     #[test]

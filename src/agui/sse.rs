@@ -18,7 +18,7 @@ pub const DEFAULT_KEEPALIVE: Duration = Duration::from_secs(15);
 /// Append one event's `data: <json>\n\n` frame to `out`.
 pub fn encode_event_into(event: &AguiEvent, out: &mut bytes::BytesMut) {
     out.extend_from_slice(b"data: ");
-    out.extend_from_slice(event.to_json_string().as_bytes());
+    event.write_json(out);
     out.extend_from_slice(b"\n\n");
 }
 
