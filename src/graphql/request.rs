@@ -2,6 +2,7 @@
 //! body or a URL query string, and the request phase before execution: parse → validate →
 //! operation selection → variable coercion, with yoga's request-error bodies (§7.1).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde_json::{json, Map, Value as Json};
@@ -259,7 +260,42 @@ pub fn params_from_query_string(qs: &str) -> Result<GraphQLParams, RequestError>
 /// Parses, validates and selects the operation; the variables are coerced by
 /// [`coerce_variables`] (split so the HTTP layer can check `GET` mutations in between, as yoga
 /// does).
+///
+/// Clients send the same few documents over and over (react-core's `generateCopilotResponse`
+/// mutation on every chat turn), so a valid operation is kept in a small process-wide cache keyed
+/// by its text and name: parsing and validating it was ~10 % of the CPU of a GraphQL request.
 pub fn prepare_document(params: &GraphQLParams) -> Result<PreparedOperation, RequestError> {
+    /// Documents kept; a full cache starts over (clients use a handful).
+    const CACHED_DOCUMENTS: usize = 64;
+    /// Longer documents are prepared every time (keeps the cache's memory bounded: ≤ 4 MiB).
+    const CACHED_DOCUMENT_BYTES: usize = 64 * 1024;
+    /// Document text → (operation name, prepared operation) for each name asked for.
+    type Cache = std::sync::Mutex<HashMap<String, Vec<(Option<String>, PreparedOperation)>>>;
+    static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
+    if params.query.len() > CACHED_DOCUMENT_BYTES {
+        return prepare_document_uncached(params);
+    }
+    let cache = CACHE.get_or_init(Default::default);
+    {
+        let cache = cache.lock().unwrap_or_else(|e| e.into_inner());
+        let hit = cache.get(params.query.as_str()).and_then(|ops| ops.iter().find(|(name, _)| *name == params.operation_name));
+        if let Some((_, op)) = hit {
+            return Ok(op.clone());
+        }
+    }
+    let prepared = prepare_document_uncached(params)?;
+    let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
+    if cache.len() >= CACHED_DOCUMENTS {
+        cache.clear();
+    }
+    let ops = cache.entry(params.query.clone()).or_default();
+    if ops.len() < CACHED_DOCUMENTS {
+        ops.push((params.operation_name.clone(), prepared.clone()));
+    }
+    Ok(prepared)
+}
+
+fn prepare_document_uncached(params: &GraphQLParams) -> Result<PreparedOperation, RequestError> {
     let doc = parse_document(&params.query).map_err(|e| RequestError {
         status: 400,
         errors: vec![e.with_code("GRAPHQL_PARSE_FAILED")],
@@ -342,6 +378,27 @@ pub fn prepare(params: &GraphQLParams) -> Result<PreparedOperation, RequestError
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prepared_documents_are_reused_per_operation_name_and_errors_are_not_cached() {
+        let params = |query: &str, name: Option<&str>| GraphQLParams {
+            query: query.to_string(),
+            operation_name: name.map(str::to_string),
+            variables: Map::new(),
+            extensions: None,
+        };
+        let doc = "query A { availableAgents { agents { id } } } query B { availableAgents { __typename } }";
+        for _ in 0..2 {
+            let a = prepare_document(&params(doc, Some("A"))).unwrap();
+            let b = prepare_document(&params(doc, Some("B"))).unwrap();
+            assert_eq!(a.operation.name.as_deref(), Some("A"));
+            assert_eq!(b.operation.name.as_deref(), Some("B"));
+            let err = prepare_document(&params(doc, None)).err().expect("two operations, no name");
+            assert_eq!(err.errors[0].extensions.as_ref().unwrap()["code"], "OPERATION_RESOLUTION_FAILURE");
+            let err = prepare_document(&params("query { nope }", None)).err().expect("unknown field");
+            assert_eq!(err.status, 400);
+        }
+    }
 
     /// Fuzz regression (fuzz/artifacts/graphql): a syntax error right before a multi-byte
     /// character made the error message slice the body inside that character and panic.
