@@ -424,7 +424,8 @@ function resultsSection(results, summary) {
   const { rows, baseline } = targetRows(results, summary);
   out.push(mdTable(TARGET_COLUMNS, rows));
   out.push('');
-  out.push(`\`node -e 0\` took ${ms(baseline)} ms. Install footprints: ${footprintNotes(results)}.`);
+  const samples = Object.values(results.startup || {}).map((r) => r && r.startSamples).find(Boolean);
+  out.push(`\`node -e 0\` took ${ms(baseline)} ms.${samples ? ` Spawn → listening / first answer: median of ${samples} fresh starts per target.` : ''} Install footprints: ${footprintNotes(results)}.`);
   out.push('');
   const fl = failureLines(results, summary);
   if (fl.length) {
